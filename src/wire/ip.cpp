@@ -32,8 +32,7 @@ Ipv4Address Ipv4Address::from_u32(uint32_t v) {
 }
 
 uint32_t Ipv4Address::to_u32() const {
-  return uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 |
-         bytes[3];
+  return uint32_t{bytes[0]} << 24 | uint32_t{bytes[1]} << 16 | uint32_t{bytes[2]} << 8 | bytes[3];
 }
 
 Result<Ipv4Address> Ipv4Address::parse(std::string_view text) {

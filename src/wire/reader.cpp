@@ -44,6 +44,8 @@ Bytes Reader::bytes(size_t n) {
   return b;
 }
 
-Bytes Reader::rest() { return bytes(remaining()); }
+Bytes Reader::rest() {
+  return bytes(remaining());
+}
 
 }  // namespace lwb4::wire

@@ -34,7 +34,7 @@ struct PortMask {
 
 class PortSet {
  public:
-  static constexpr unsigned kMaxOffset = 15;  // RFC 7597 §5.1: a in 0..15
+  static constexpr unsigned kMaxOffset = 15;        // RFC 7597 §5.1: a in 0..15
   static constexpr unsigned kDefaultMapOffset = 6;  // RFC 7597 §5.1 default a
 
   // Validates a in 0..15, a + k <= 16, PSID < 2^k and that at least one

@@ -32,20 +32,20 @@ struct V4V6Bind {
 };
 
 enum class Mechanism : uint16_t {
-  kDsLite = 64,     // OPTION_AFTR_NAME
-  kDhcp4o6 = 88,    // OPTION_DHCP4_O_DHCP6_SERVER
-  kMapE = 94,       // OPTION_S46_CONT_MAPE
-  kMapT = 95,       // OPTION_S46_CONT_MAPT
-  kLw4o6 = 96,      // OPTION_S46_CONT_LW
+  kDsLite = 64,   // OPTION_AFTR_NAME
+  kDhcp4o6 = 88,  // OPTION_DHCP4_O_DHCP6_SERVER
+  kMapE = 94,     // OPTION_S46_CONT_MAPE
+  kMapT = 95,     // OPTION_S46_CONT_MAPT
+  kLw4o6 = 96,    // OPTION_S46_CONT_LW
 };
 
 // One S46 container (94, 95 or 96) after validation against RFC 7598 §5.
 struct Container {
   Mechanism mechanism = Mechanism::kMapE;
-  std::vector<Rule> rules;               // MAP-E/MAP-T: >= 1; lw4o6: none
-  std::vector<Ipv6Address> brs;          // MAP-E/lw4o6: >= 1; MAP-T: none
-  std::optional<Ipv6Prefix> dmr;         // MAP-T: exactly one
-  std::optional<V4V6Bind> bind;          // lw4o6: at most one
+  std::vector<Rule> rules;        // MAP-E/MAP-T: >= 1; lw4o6: none
+  std::vector<Ipv6Address> brs;   // MAP-E/lw4o6: >= 1; MAP-T: none
+  std::optional<Ipv6Prefix> dmr;  // MAP-T: exactly one
+  std::optional<V4V6Bind> bind;   // lw4o6: at most one
 
   bool operator==(const Container&) const = default;
 };

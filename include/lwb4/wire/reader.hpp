@@ -40,7 +40,8 @@ class Reader {
   std::array<uint8_t, N> array() {
     std::array<uint8_t, N> out{};
     Bytes b = bytes(N);
-    for (size_t i = 0; i < b.size(); ++i) out[i] = b[i];
+    for (size_t i = 0; i < b.size(); ++i)
+      out[i] = b[i];
     return out;
   }
 
