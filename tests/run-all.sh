@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: installs its Debian 12 packages, checks
+# formatting, builds with ASan/UBSan and runs the unit tests, builds the
+# libFuzzer targets and fuzzes each decoder briefly, runs the unit tests on
+# big-endian MIPS under qemu, and prints the stripped release sizes.
+#   tests/run-all.sh            (FUZZ_SECONDS=N to change the fuzz time)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+fuzz_seconds=${FUZZ_SECONDS:-30}
+step() { printf '\n==== %s\n' "$*"; }
+
+step "setup"
+tests/setup-debian.sh
+
+step "format (clang-format --dry-run)"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+step "dev: ASan + UBSan build, unit tests"
+cmake --preset dev >/dev/null
+cmake --build --preset dev
+ctest --preset dev -j"$(nproc)"
+
+step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz
+ctest --preset fuzz
+tests/fuzz/run.sh build/fuzz "$fuzz_seconds"
+
+step "big-endian MIPS under qemu-mips"
+cross/run-tests.sh mips
+
+step "release sizes (x86_64 and MIPS, stripped)"
+cmake --preset release >/dev/null
+cmake --build --preset release | { grep 'stripped size' || true; }
+for f in build/release/platform/linux/ctl/lwb4ctl.stripped build/cross-mips/platform/linux/ctl/lwb4ctl.stripped; do
+  printf '%-55s %8d bytes  (%s)\n' "$f" "$(stat -c %s "$f")" "$(file -b "$f" | cut -d, -f1-2)"
+done
+echo
+echo "all checks passed"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and testing lwb4 needs on Debian 12 (bookworm).
+# Idempotent; uses sudo when not run as root.
+#   tests/setup-debian.sh [build|all]   (default: all = build + test tools)
+set -euo pipefail
+packages=(cmake ninja-build g++ pkg-config file)
+if [ "${1:-all}" = all ]; then
+  packages+=(
+    googletest clang libclang-rt-14-dev clang-format
+    g++-mips-linux-gnu g++-arm-linux-gnueabihf g++-aarch64-linux-gnu qemu-user
+  )
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
