@@ -15,5 +15,5 @@ for t in "${targets[@]}"; do
   cmake --build --preset "$preset" | { grep -E 'stripped size|error|warning' || true; }
   echo "== $preset: unit tests under qemu-user"
   ctest --test-dir "build/$preset" --output-on-failure -j"$(nproc)" -L unit |
-    { grep -E 'tests passed|tests failed|Failed|Error' || true; }
+    { grep -E 'tests passed|tests failed|\*\*\*Failed|\*\*\*Exception' || true; }
 done
