@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs its Debian 12 packages, checks
-# formatting, builds with ASan/UBSan and runs the unit tests, builds the
+# formatting, builds with ASan/UBSan and runs the unit tests, checks the
+# namespace lab against a real Kea DHCPv4-over-DHCPv6 server, builds the
 # libFuzzer targets and fuzzes each decoder briefly, runs the unit tests on
 # big-endian MIPS under qemu, and prints the stripped release sizes.
 #   tests/run-all.sh            (FUZZ_SECONDS=N to change the fuzz time)
@@ -13,13 +14,17 @@ step() { printf '\n==== %s\n' "$*"; }
 step "setup"
 tests/setup-debian.sh
 
-step "format (clang-format --dry-run)"
+step "format (clang-format --dry-run) and shellcheck"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+git ls-files '*.sh' .ci/run | xargs shellcheck
 
 step "dev: ASan + UBSan build, unit tests"
 cmake --preset dev >/dev/null
 cmake --build --preset dev
 ctest --preset dev -j"$(nproc)"
+
+step "lab: namespaces + Kea 4o6 self-test (as root)"
+tests/lab/selftest.sh
 
 step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
 cmake --preset fuzz >/dev/null

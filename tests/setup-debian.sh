@@ -1,10 +1,27 @@
 #!/usr/bin/env bash
 # Installs what building and testing lwb4 needs on Debian 12 (bookworm).
 # Idempotent; uses sudo when not run as root.
-#   tests/setup-debian.sh [build|all]   (default: all = build + test tools)
+#   tests/setup-debian.sh [build|lab|all]
+#     build: compiler and build tools
+#     lab:   build + the namespace lab (tests/lab: Kea 4o6 server, nftables, ...)
+#     all:   (default) build + lab + test tools, fuzzing and cross compilers
 set -euo pipefail
+profile=${1:-all}
 packages=(cmake ninja-build g++ pkg-config file)
-if [ "${1:-all}" = all ]; then
+case $profile in
+build) ;;
+lab | all)
+  packages+=(
+    kea-dhcp4-server kea-dhcp6-server nftables iproute2 iputils-ping
+    python3 procps shellcheck
+  )
+  ;;
+*)
+  echo "usage: $0 [build|lab|all]" >&2
+  exit 2
+  ;;
+esac
+if [ "$profile" = all ]; then
   packages+=(
     googletest clang libclang-rt-14-dev clang-format
     g++-mips-linux-gnu g++-arm-linux-gnueabihf g++-aarch64-linux-gnu qemu-user
