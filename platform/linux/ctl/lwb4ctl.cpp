@@ -1,11 +1,13 @@
 // lwb4ctl: the command-line tool. A thin main: the core parses the arguments
-// and renders the output; this file only dispatches and prints.
+// and renders the output (calc), lwb4control talks to lwb4d (status, renew,
+// release); this file only dispatches and prints.
 #include <cstdio>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "daemon/control_client.hpp"
 #include "lwb4/calc/calc_command.hpp"
 
 namespace {
@@ -13,12 +15,16 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitOutputFailed = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitDaemonFailed = 1;
 
 constexpr char kUsage[] =
     "usage: lwb4ctl COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
     "  calc      MAP and port-set calculator (lwb4ctl calc --help)\n"
+    "  status    what lwb4d provisioned (lwb4ctl status --help)\n"
+    "  renew     ask lwb4d to renew its lease now\n"
+    "  release   ask lwb4d to release its lease and withdraw\n"
     "\n"
     "  lwb4ctl --help    this text\n";
 
@@ -42,14 +48,48 @@ int run_calc(Args args) {
   return print(*output);
 }
 
+// status, renew and release: one request to lwb4d over its control socket.
+int run_control(std::string_view name, Args args) {
+  auto command = lwb4::platform::parse_control_args(name, args);
+  if (!command) return fail(command.error().reason());
+  if (command->help) return print(std::string(lwb4::platform::control_usage()));
+  auto path = lwb4::platform::resolve_control_path(*command);
+  if (!path) {
+    std::fprintf(stderr, "lwb4ctl: %s\n", path.error().reason().c_str());
+    return kExitDaemonFailed;
+  }
+  auto reply = lwb4::platform::control_exchange(*path, command->request);
+  if (!reply) {
+    std::fprintf(stderr, "lwb4ctl: %s\n", reply.error().reason().c_str());
+    return kExitDaemonFailed;
+  }
+  if (*reply == lwb4::platform::kReplyOk) return kExitOk;
+  return print(*reply);
+}
+
+int run_status(Args args) {
+  return run_control("status", args);
+}
+
+int run_renew(Args args) {
+  return run_control("renew", args);
+}
+
+int run_release(Args args) {
+  return run_control("release", args);
+}
+
 struct Command {
   std::string_view name;
   int (*run)(Args args);
 };
 
-// New subcommands (status, renew, ...) are added here.
+// New subcommands are added here.
 constexpr Command kCommands[] = {
     {"calc", run_calc},
+    {"status", run_status},
+    {"renew", run_renew},
+    {"release", run_release},
 };
 
 }  // namespace

@@ -1,0 +1,381 @@
+#include "daemon/daemon.hpp"
+
+#include <signal.h>
+
+#include <string>
+#include <variant>
+
+#include "daemon/clock_sample.hpp"
+
+namespace lwb4::platform {
+namespace {
+
+constexpr size_t kMaxDatagram = 65535;  // the largest UDP payload
+constexpr int kMaxDatagramsPerWake = 32;
+// A deadline the engine leaves in the past after on_timer() would spin the
+// loop; after this many in a row the timer backs off.
+constexpr int kMaxStuckTimers = 100;
+constexpr client::Millis kStuckBackoff{1000};
+
+std::string describe_uplink(const client::UplinkState& s) {
+  std::string out = s.up ? "up" : "down";
+  out += ", link-local " + (s.link_local ? s.link_local->to_string() : std::string("none"));
+  for (const client::UplinkAddress& a : s.global) {
+    out += ", " + a.address.to_string() + "/" + std::to_string(a.prefix_length);
+  }
+  return out;
+}
+
+const char* outcome_name(StoreOutcome outcome) {
+  switch (outcome) {
+    case StoreOutcome::kWritten:
+      return "written";
+    case StoreOutcome::kUnchanged:
+      return "unchanged, not rewritten";
+    case StoreOutcome::kRemoved:
+      return "removed";
+    case StoreOutcome::kAbsent:
+      return "absent";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonConfig config, CommandLine command_line, Logger& log)
+    : config_(std::move(config)),
+      command_line_(std::move(command_line)),
+      log_(log),
+      sink_(log),
+      buffer_(kMaxDatagram) {}
+
+Daemon::~Daemon() = default;
+
+Status Daemon::setup() {
+  ::signal(SIGPIPE, SIG_IGN);
+  auto signals = SignalSource::create({SIGTERM, SIGINT, SIGHUP, SIGUSR1});
+  if (!signals) return signals.error();
+  signals_.emplace(std::move(*signals));
+  auto loop = EventLoop::create();
+  if (!loop) return loop.error();
+  loop_.emplace(std::move(*loop));
+  auto timer = DeadlineTimer::create();
+  if (!timer) return timer.error();
+  timer_.emplace(std::move(*timer));
+
+  auto uplink = NetlinkUplink::open(config_.uplink);
+  if (!uplink) return uplink.error();
+  uplink_ = std::move(*uplink);
+  const UplinkTracker& tracker = uplink_->tracker();
+  if (tracker.ifindex() == 0)
+    return make_error("uplink %s: no such interface", config_.uplink.c_str());
+
+  client::EngineConfig engine_config;
+  std::optional<MacAddress> mac = tracker.mac();
+  if (mac) engine_config.mac = *mac;
+  if (config_.duid) {
+    engine_config.duid = *config_.duid;
+  } else if (mac) {
+    // RFC 8415 §11.4: DUID-LL from the uplink's link-layer address.
+    auto duid = dhcp6::Duid::make_ll(dhcp6::kHwTypeEthernet, *mac);
+    if (!duid) return duid.error();
+    engine_config.duid = *duid;
+  } else {
+    return make_error("uplink %s has no Ethernet address to derive a DUID from: give --duid",
+                      config_.uplink.c_str());
+  }
+  engine_config.iaid = config_.iaid;
+  engine_config.offer_policy = config_.offer_policy;
+  engine_config.softwire_source = config_.softwire_source;
+
+  auto dhcp = DhcpSocket::open(config_.uplink, tracker.ifindex());
+  if (!dhcp) return dhcp.error();
+  dhcp_.emplace(std::move(*dhcp));
+
+  auto control =
+      ControlServer::open(config_.control_path, *loop_, kControlListen, kControlConnection);
+  if (!control) return control.error();
+  control_ = std::move(*control);
+
+  for (auto [fd, kind] : {std::pair{signals_->fd(), kSignal}, std::pair{timer_->fd(), kTimer},
+                          std::pair{dhcp_->fd(), kDhcp}, std::pair{uplink_->fd(), kNetlink}}) {
+    if (auto st = loop_->add(fd, kind); !st) return st;
+  }
+
+  lease_store_.emplace(config_.state_dir, config_.uplink);
+  auto lease = lease_store_->load(ClockSample::read());
+  if (!lease) {
+    log_.logf(LogLevel::kWarning, "ignoring the stored lease: %s", lease.error().reason().c_str());
+  } else if (*lease) {
+    stored_lease_ = **lease;
+    log_.logf(LogLevel::kInfo, "stored lease %s from %s", (*lease)->address.to_string().c_str(),
+              lease_store_->path().c_str());
+  }
+
+  log_.logf(LogLevel::kNotice, "lwb4d %s on %s (ifindex %d), DUID %s, IAID %u, control %s",
+            LWB4_VERSION, config_.uplink.c_str(), tracker.ifindex(),
+            engine_config.duid.to_string().c_str(), config_.iaid, config_.control_path.c_str());
+  engine_.emplace(std::move(engine_config), random_);
+  return {};
+}
+
+void Daemon::update_log_target() {
+  log_.set_level(config_.log_level);
+  log_.use_syslog(config_.syslog || !config_.foreground);
+}
+
+int Daemon::run() {
+  update_log_target();
+  now_ = boot_now();
+  engine_->start(now_, stored_lease_);
+  uplink_state_ = uplink_->tracker().state();
+  log_.logf(LogLevel::kInfo, "uplink %s: %s", config_.uplink.c_str(),
+            describe_uplink(uplink_state_).c_str());
+  engine_->on_uplink(uplink_state_, now_);
+  perform_actions();
+  while (!stop_) {
+    arm_timer();
+    auto events = loop_->wait(-1);
+    if (!events) {
+      log_.logf(LogLevel::kError, "%s", events.error().reason().c_str());
+      return 1;
+    }
+    now_ = boot_now();
+    for (const Event& e : *events) {
+      handle(e);
+      perform_actions();
+      if (stop_) break;
+    }
+  }
+  return 0;
+}
+
+void Daemon::handle(const Event& e) {
+  switch (e.token.kind) {
+    case kSignal:
+      on_signal();
+      break;
+    case kTimer:
+      on_timer();
+      break;
+    case kDhcp:
+      on_datagrams();
+      break;
+    case kNetlink:
+      on_uplink_change();
+      break;
+    case kControlListen:
+      control_->on_listen_readable();
+      break;
+    case kControlConnection:
+      on_control(e.token.fd, e.events);
+      break;
+  }
+}
+
+void Daemon::on_signal() {
+  while (auto signo = signals_->next()) {
+    switch (*signo) {
+      case SIGTERM:
+      case SIGINT:
+        log_.logf(LogLevel::kNotice, "%s: releasing and exiting",
+                  *signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        engine_->release(now_);
+        stop_ = true;
+        return;
+      case SIGUSR1:
+        log_.log(LogLevel::kNotice, "SIGUSR1: renewing");
+        engine_->renew(now_);
+        break;
+      case SIGHUP:
+        reload();
+        break;
+    }
+  }
+}
+
+void Daemon::on_timer() {
+  timer_->acknowledge();
+  if (now_ < engine_->next_deadline()) return;
+  engine_->on_timer(now_);
+  stuck_timer_ = engine_->next_deadline() <= now_ ? stuck_timer_ + 1 : 0;
+}
+
+void Daemon::arm_timer() {
+  client::TimePoint deadline = engine_->next_deadline();
+  if (stuck_timer_ >= kMaxStuckTimers) {
+    if (stuck_timer_ == kMaxStuckTimers) {
+      log_.log(LogLevel::kError, "engine deadline stays in the past; backing off");
+    }
+    deadline = now_ + kStuckBackoff;
+  }
+  if (auto st = timer_->arm(deadline); !st) {
+    log_.logf(LogLevel::kError, "%s", st.error().reason().c_str());
+  }
+}
+
+void Daemon::on_datagrams() {
+  if (!dhcp_) return;
+  for (int i = 0; i < kMaxDatagramsPerWake; ++i) {
+    auto d = dhcp_->receive(buffer_);
+    if (!d) {
+      log_.logf(LogLevel::kDebug, "%s", d.error().reason().c_str());
+      continue;
+    }
+    if (!*d) return;
+    const Datagram& dg = **d;
+    if (dg.ifindex != 0 && dg.ifindex != dhcp_->ifindex()) {
+      log_.logf(LogLevel::kDebug, "dropped a datagram from %s on ifindex %d",
+                dg.from.to_string().c_str(), dg.ifindex);
+      continue;
+    }
+    log_.logf(LogLevel::kDebug, "received %zu bytes from [%s]:%u", dg.size,
+              dg.from.to_string().c_str(), dg.from_port);
+    engine_->on_datagram(wire::Bytes(buffer_.data(), dg.size), dg.from, now_);
+  }
+}
+
+void Daemon::on_uplink_change() {
+  if (auto st = uplink_->process(); !st) {
+    log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
+  }
+  int ifindex = uplink_->tracker().ifindex();
+  if (ifindex != 0 && (!dhcp_ || dhcp_->ifindex() != ifindex)) reopen_dhcp_socket();
+  client::UplinkState state = uplink_->tracker().state();
+  if (state == uplink_state_) return;
+  uplink_state_ = std::move(state);
+  log_.logf(LogLevel::kInfo, "uplink %s: %s", config_.uplink.c_str(),
+            describe_uplink(uplink_state_).c_str());
+  engine_->on_uplink(uplink_state_, now_);
+}
+
+// The interface was re-created under the same name: SO_BINDTODEVICE holds
+// the old ifindex, so bind a new socket.
+void Daemon::reopen_dhcp_socket() {
+  if (dhcp_) {
+    loop_->remove(dhcp_->fd());
+    dhcp_.reset();
+  }
+  int ifindex = uplink_->tracker().ifindex();
+  auto dhcp = DhcpSocket::open(config_.uplink, ifindex);
+  if (!dhcp) {
+    log_.logf(LogLevel::kWarning, "%s", dhcp.error().reason().c_str());
+    return;
+  }
+  dhcp_.emplace(std::move(*dhcp));
+  if (auto st = loop_->add(dhcp_->fd(), kDhcp); !st) {
+    log_.logf(LogLevel::kError, "%s", st.error().reason().c_str());
+    dhcp_.reset();
+    return;
+  }
+  log_.logf(LogLevel::kInfo, "uplink %s is ifindex %d now; DHCP socket reopened",
+            config_.uplink.c_str(), ifindex);
+}
+
+void Daemon::on_control(int fd, uint32_t events) {
+  auto request = control_->on_connection_readable(fd, events);
+  if (!request) return;
+  switch (*request) {
+    case ControlRequest::kStatus:
+      control_->reply(fd, status_json(snapshot()));
+      return;
+    case ControlRequest::kStatusText:
+      control_->reply(fd, status_text(snapshot()));
+      return;
+    case ControlRequest::kRenew:
+      log_.log(LogLevel::kNotice, "control: renewing");
+      engine_->renew(now_);
+      break;
+    case ControlRequest::kRelease:
+      log_.log(LogLevel::kNotice, "control: releasing");
+      engine_->release(now_);
+      break;
+  }
+  control_->reply(fd, kReplyOk);
+}
+
+DaemonStatus Daemon::snapshot() const {
+  DaemonStatus s;
+  s.uplink = config_.uplink;
+  s.uplink_state = uplink_state_;
+  s.engine = engine_->status();
+  s.applied = applied_;
+  s.now = now_;
+  return s;
+}
+
+void Daemon::reload() {
+  if (!command_line_.config_file) {
+    log_.log(LogLevel::kNotice, "SIGHUP: no --config file to re-read");
+    return;
+  }
+  const std::string& path = *command_line_.config_file;
+  auto text = read_config_file(path);
+  if (!text) {
+    log_.logf(LogLevel::kError, "SIGHUP: %s; keeping the running configuration",
+              text.error().reason().c_str());
+    return;
+  }
+  auto settings = parse_config_text(*text, path);
+  if (!settings) {
+    log_.logf(LogLevel::kError, "SIGHUP: %s; keeping the running configuration",
+              settings.error().reason().c_str());
+    return;
+  }
+  auto reloaded = make_config(*settings, command_line_.settings);
+  if (!reloaded) {
+    log_.logf(LogLevel::kError, "SIGHUP: %s; keeping the running configuration",
+              reloaded.error().reason().c_str());
+    return;
+  }
+  for (std::string_view key : keys_needing_restart(config_, *reloaded)) {
+    log_.logf(LogLevel::kWarning, "SIGHUP: %.*s changed in %s; restart lwb4d to apply it",
+              static_cast<int>(key.size()), key.data(), path.c_str());
+  }
+  config_.log_level = reloaded->log_level;
+  config_.syslog = reloaded->syslog;
+  update_log_target();
+  log_.logf(LogLevel::kNotice, "SIGHUP: re-read %s (log-level %s%s)", path.c_str(),
+            log_level_name(config_.log_level), config_.syslog ? ", syslog" : "");
+}
+
+void Daemon::perform_actions() {
+  client::Outbox actions = engine_->take_actions();
+  for (const client::Action& action : actions) {
+    if (const auto* t = std::get_if<client::Transmit>(&action)) {
+      if (!dhcp_) {
+        log_.log(LogLevel::kWarning, "no DHCP socket (uplink gone?): a message was not sent");
+        continue;
+      }
+      log_.logf(LogLevel::kDebug, "sending %zu bytes from %s to [%s]:%u", t->payload.size(),
+                t->source.to_string().c_str(), t->destination.to_string().c_str(), t->port);
+      if (auto st = dhcp_->send(*t); !st) {
+        log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
+      }
+    } else if (const auto* a = std::get_if<client::Apply>(&action)) {
+      if (auto st = sink_.apply(a->state); !st) {
+        log_.logf(LogLevel::kError, "apply failed: %s", st.error().reason().c_str());
+      } else {
+        applied_ = a->state;
+      }
+    } else if (const auto* w = std::get_if<client::Withdraw>(&action)) {
+      if (auto st = sink_.withdraw(w->reason); !st) {
+        log_.logf(LogLevel::kError, "withdraw failed: %s", st.error().reason().c_str());
+      } else {
+        applied_.reset();
+      }
+    } else if (const auto* s = std::get_if<client::StoreLease>(&action)) {
+      auto outcome = lease_store_->store(s->lease, ClockSample::read());
+      if (!outcome) {
+        log_.logf(LogLevel::kWarning, "lease file: %s", outcome.error().reason().c_str());
+      } else {
+        log_.logf(LogLevel::kDebug, "lease file %s: %s", lease_store_->path().c_str(),
+                  outcome_name(*outcome));
+      }
+    } else if (const auto* l = std::get_if<client::Log>(&action)) {
+      log_.log(l->level, l->text);
+    }
+  }
+}
+
+}  // namespace lwb4::platform

@@ -1,0 +1,323 @@
+#include "daemon/daemon_config.hpp"
+
+#include <sys/un.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/control_protocol.hpp"
+#include "daemon/file_util.hpp"
+
+namespace lwb4::platform {
+namespace {
+
+constexpr std::string_view kUsage =
+    "usage: lwb4d --uplink IFNAME [OPTIONS]\n"
+    "\n"
+    "The lwB4 client: DHCPv4-over-DHCPv6 (RFC 7341) with port sets (RFC 7618)\n"
+    "on the IPv6 uplink IFNAME.\n"
+    "\n"
+    "  --uplink IFNAME          the IPv6 uplink interface (required)\n"
+    "  --state-dir DIR          where the lease is kept (default /var/lib/lwb4;\n"
+    "                           /tmp/lwb4 suits OpenWrt flash)\n"
+    "  --control PATH           control socket (default /var/run/lwb4/IFNAME.sock)\n"
+    "  --duid HEX               DHCPv6 DUID, e.g. 00:03:00:01:02:00:5e:00:53:01\n"
+    "                           (default: DUID-LL from the uplink MAC address)\n"
+    "  --iaid N                 RFC 4361 IAID (default 1)\n"
+    "  --offer-policy POLICY    prefer-full (default), largest or first\n"
+    "  --softwire-source ADDR   the IPv6 softwire source to bind (RFC 8539)\n"
+    "  --log-level LEVEL        error, warning, notice, info (default) or debug\n"
+    "  --syslog                 log to syslog instead of stderr\n"
+    "  --foreground             do not detach (logs stay on stderr)\n"
+    "  --config FILE            \"key value\" lines with the keys above\n"
+    "                           (\"syslog yes\"); the command line wins\n"
+    "  --help                   this text\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT release the lease and exit, SIGUSR1 renews,\n"
+    "SIGHUP re-reads --config and applies log-level and syslog.\n";
+
+struct KeySpec {
+  std::string_view name;
+  bool boolean;
+};
+
+constexpr std::array<KeySpec, 10> kKeys = {{
+    {"uplink", false},
+    {"state-dir", false},
+    {"control", false},
+    {"duid", false},
+    {"iaid", false},
+    {"offer-policy", false},
+    {"softwire-source", false},
+    {"log-level", false},
+    {"syslog", true},
+    {"foreground", true},
+}};
+
+constexpr size_t kMaxConfigFile = 64 * 1024;
+constexpr size_t kMaxInterfaceName = 15;  // IFNAMSIZ - 1
+
+int quote_len(std::string_view s) {
+  return static_cast<int>(std::min<size_t>(s.size(), 64));
+}
+
+const KeySpec* find_key(std::string_view name) {
+  for (const KeySpec& k : kKeys) {
+    if (k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+Error value_error(const Setting& s, const char* what) {
+  return make_error("%s '%.*s' %s", s.where.c_str(), quote_len(s.value), s.value.data(), what);
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<uint32_t> parse_u32(std::string_view text) {
+  unsigned base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    text.remove_prefix(2);
+  }
+  if (text.empty()) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    int d = hex_digit(c);
+    if (d < 0 || static_cast<unsigned>(d) >= base) return std::nullopt;
+    v = v * base + static_cast<unsigned>(d);
+    if (v > 0xffffffffu) return std::nullopt;
+  }
+  return static_cast<uint32_t>(v);
+}
+
+// "00:03:00:01:..." (two digits per group) or "00030001...".
+std::optional<std::vector<uint8_t>> parse_hex_bytes(std::string_view text) {
+  std::vector<uint8_t> out;
+  bool separated = text.find(':') != std::string_view::npos;
+  size_t i = 0;
+  while (i < text.size()) {
+    if (i + 2 > text.size()) return std::nullopt;
+    int hi = hex_digit(text[i]);
+    int lo = hex_digit(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<uint8_t>(hi << 4 | lo));
+    i += 2;
+    if (separated && i < text.size()) {
+      if (text[i] != ':' || i + 1 == text.size()) return std::nullopt;
+      ++i;
+    }
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+Status check_path(const Setting& s) {
+  if (s.value.empty() || s.value.front() != '/') return value_error(s, "is not an absolute path");
+  return {};
+}
+
+Status apply_setting(DaemonConfig& c, const Setting& s) {
+  const std::string& v = s.value;
+  if (s.key == "uplink") {
+    // The kernel's dev_valid_name(): 1..15 bytes, not "." or "..", no '/',
+    // ':' or whitespace.
+    if (v.empty() || v.size() > kMaxInterfaceName || v == "." || v == ".." ||
+        v.find_first_of("/: \t\n") != std::string::npos) {
+      return value_error(s, "is not a valid interface name");
+    }
+    c.uplink = v;
+  } else if (s.key == "state-dir") {
+    if (auto st = check_path(s); !st) return st;
+    c.state_dir = v;
+  } else if (s.key == "control") {
+    if (auto st = check_path(s); !st) return st;
+    if (v.size() >= sizeof(sockaddr_un::sun_path)) {
+      return make_error("%s is longer than %zu bytes (a Unix socket path limit)", s.where.c_str(),
+                        sizeof(sockaddr_un::sun_path) - 1);
+    }
+    c.control_path = v;
+  } else if (s.key == "duid") {
+    auto bytes = parse_hex_bytes(v);
+    if (!bytes) return value_error(s, "is not hex bytes (00:03:00:01:... or 00030001...)");
+    auto duid = dhcp6::Duid::from_bytes(*bytes);
+    if (!duid) {
+      return make_error("%s: %s", s.where.c_str(), duid.error().reason().c_str());
+    }
+    c.duid = *duid;
+  } else if (s.key == "iaid") {
+    auto n = parse_u32(v);
+    if (!n) return value_error(s, "is not a number (0..4294967295, or 0x hex)");
+    c.iaid = *n;
+  } else if (s.key == "offer-policy") {
+    if (v == "prefer-full") {
+      c.offer_policy = client::OfferPolicy::kPreferFull;
+    } else if (v == "largest" || v == "largest-port-set") {
+      c.offer_policy = client::OfferPolicy::kLargestPortSet;
+    } else if (v == "first") {
+      c.offer_policy = client::OfferPolicy::kFirst;
+    } else {
+      return value_error(s, "is not an offer policy (prefer-full, largest, first)");
+    }
+  } else if (s.key == "softwire-source") {
+    auto a = Ipv6Address::parse(v);
+    if (!a) return value_error(s, "is not an IPv6 address");
+    Ipv6Address loopback;
+    loopback.bytes[15] = 1;
+    if (a->is_zero() || a->is_multicast() || a->is_link_local() || *a == loopback) {
+      return value_error(s, "is unspecified, loopback, link-local or multicast");
+    }
+    c.softwire_source = *a;
+  } else if (s.key == "log-level") {
+    auto level = parse_log_level(v);
+    if (!level) return value_error(s, "is not a log level (error, warning, notice, info, debug)");
+    c.log_level = *level;
+  } else if (s.key == "syslog" || s.key == "foreground") {
+    bool on;
+    if (v.empty() || v == "yes" || v == "on" || v == "true" || v == "1") {
+      on = true;
+    } else if (v == "no" || v == "off" || v == "false" || v == "0") {
+      on = false;
+    } else {
+      return value_error(s, "is not yes or no");
+    }
+    (s.key == "syslog" ? c.syslog : c.foreground) = on;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string_view daemon_usage() {
+  return kUsage;
+}
+
+Result<CommandLine> parse_command_line(std::span<const std::string_view> args) {
+  CommandLine out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      out.help = true;
+      return out;
+    }
+    if (arg.size() < 3 || arg.substr(0, 2) != "--") {
+      return make_error("unexpected argument '%.*s' (try lwb4d --help)", quote_len(arg),
+                        arg.data());
+    }
+    std::string_view name = arg.substr(2);
+    std::optional<std::string_view> value;
+    if (size_t eq = name.find('='); eq != std::string_view::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    const KeySpec* spec = find_key(name);
+    if (!spec && name != "config") {
+      return make_error("unknown option '--%.*s' (try lwb4d --help)", quote_len(name), name.data());
+    }
+    bool seen = name == "config" ? out.config_file.has_value()
+                                 : std::any_of(out.settings.begin(), out.settings.end(),
+                                               [&](const Setting& s) { return s.key == name; });
+    if (seen) return make_error("--%.*s given twice", quote_len(name), name.data());
+    if (spec && spec->boolean) {
+      if (value) return make_error("--%.*s takes no value", quote_len(name), name.data());
+      value = "";
+    } else if (!value) {
+      if (i + 1 == args.size() || args[i + 1].substr(0, 2) == "--") {
+        return make_error("--%.*s needs a value", quote_len(name), name.data());
+      }
+      value = args[++i];
+    }
+    if (name == "config") {
+      if (value->empty()) return make_error("--config needs a value");
+      out.config_file = std::string(*value);
+    } else {
+      out.settings.push_back({std::string(name), std::string(*value), "--" + std::string(name)});
+    }
+  }
+  return out;
+}
+
+Result<std::vector<Setting>> parse_config_text(std::string_view text, std::string_view file_name) {
+  std::vector<Setting> out;
+  std::vector<size_t> lines;
+  size_t line_no = 0;
+  while (!text.empty()) {
+    ++line_no;
+    size_t nl = text.find('\n');
+    std::string_view line = trim(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty() || line.front() == '#') continue;
+    size_t end = line.find_first_of(" \t");
+    std::string_view key = line.substr(0, end);
+    std::string_view value = end == std::string_view::npos ? "" : trim(line.substr(end));
+    std::string where = std::string(file_name) + ":" + std::to_string(line_no) + ": ";
+    const KeySpec* spec = find_key(key);
+    if (!spec) {
+      return make_error("%sunknown key '%.*s'", where.c_str(), quote_len(key), key.data());
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i].key == key) {
+        return make_error("%s%.*s already set on line %zu", where.c_str(), quote_len(key),
+                          key.data(), lines[i]);
+      }
+    }
+    if (value.empty() && !spec->boolean) {
+      return make_error("%s%.*s needs a value", where.c_str(), quote_len(key), key.data());
+    }
+    out.push_back({std::string(key), std::string(value), where + std::string(key)});
+    lines.push_back(line_no);
+  }
+  return out;
+}
+
+Result<std::string> read_config_file(const std::string& path) {
+  auto text = read_file(path, kMaxConfigFile);
+  if (!text) return text.error();
+  if (!*text) return make_error("%s: %s", path.c_str(), std::strerror(ENOENT));
+  return std::move(**text);
+}
+
+Result<DaemonConfig> make_config(const std::vector<Setting>& from_file,
+                                 const std::vector<Setting>& from_command_line) {
+  DaemonConfig c;
+  for (const auto* list : {&from_file, &from_command_line}) {
+    for (const Setting& s : *list) {
+      if (auto st = apply_setting(c, s); !st) return st.error();
+    }
+  }
+  if (c.uplink.empty()) return make_error("missing --uplink (the IPv6 uplink interface)");
+  if (c.control_path.empty()) c.control_path = default_control_path(c.uplink);
+  return c;
+}
+
+std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
+                                                   const DaemonConfig& reloaded) {
+  std::vector<std::string_view> out;
+  if (running.uplink != reloaded.uplink) out.push_back("uplink");
+  if (running.state_dir != reloaded.state_dir) out.push_back("state-dir");
+  if (running.control_path != reloaded.control_path) out.push_back("control");
+  if (running.duid != reloaded.duid) out.push_back("duid");
+  if (running.iaid != reloaded.iaid) out.push_back("iaid");
+  if (running.offer_policy != reloaded.offer_policy) out.push_back("offer-policy");
+  if (running.softwire_source != reloaded.softwire_source) out.push_back("softwire-source");
+  return out;
+}
+
+}  // namespace lwb4::platform

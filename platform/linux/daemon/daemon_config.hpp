@@ -1,0 +1,73 @@
+// lwb4d's configuration: command-line flags, optionally on top of a
+// `--config FILE` of "key value" lines with the same keys (the command line
+// wins). Every value is validated; errors name the flag or file line.
+//
+// SIGHUP re-reads the file and applies `log-level` and `syslog` at once; a
+// changed value of any other key is reported and needs a restart (it shapes
+// sockets, files or the identity the server knows us by).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/logger.hpp"
+#include "lwb4/client/engine.hpp"
+#include "lwb4/dhcp6/duid.hpp"
+#include "lwb4/util/result.hpp"
+#include "lwb4/wire/ip.hpp"
+
+namespace lwb4::platform {
+
+constexpr std::string_view kDefaultStateDir = "/var/lib/lwb4";
+
+struct DaemonConfig {
+  std::string uplink;                       // required
+  std::string state_dir{kDefaultStateDir};  // the lease file lives here
+  std::string control_path;                 // default: /var/run/lwb4/<uplink>.sock
+  std::optional<dhcp6::Duid> duid;          // default: DUID-LL from the uplink MAC
+  uint32_t iaid = 1;                        // RFC 4361 IAID
+  client::OfferPolicy offer_policy = client::OfferPolicy::kPreferFull;
+  std::optional<Ipv6Address> softwire_source;  // default: chosen by the engine
+  LogLevel log_level = LogLevel::kInfo;
+  bool syslog = false;
+  bool foreground = false;
+
+  bool operator==(const DaemonConfig&) const = default;
+};
+
+// One "key value" from the command line or the file, before validation.
+struct Setting {
+  std::string key;    // "iaid"
+  std::string value;  // "" for a bare boolean
+  std::string where;  // "--iaid" or "lwb4d.conf:3: iaid", prefixes errors
+};
+
+struct CommandLine {
+  bool help = false;
+  std::optional<std::string> config_file;
+  std::vector<Setting> settings;
+};
+
+// `args` exclude argv[0].
+Result<CommandLine> parse_command_line(std::span<const std::string_view> args);
+// Blank lines and lines starting with '#' are skipped; a value runs from
+// the first non-blank after the key to the end of the line.
+Result<std::vector<Setting>> parse_config_text(std::string_view text, std::string_view file_name);
+// Reads a config file of at most 64 KiB.
+Result<std::string> read_config_file(const std::string& path);
+// Defaults, then the file's settings, then the command line's.
+Result<DaemonConfig> make_config(const std::vector<Setting>& from_file,
+                                 const std::vector<Setting>& from_command_line);
+
+// The keys whose new value SIGHUP cannot apply (everything but log-level
+// and syslog), in the order of the usage text.
+std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
+                                                   const DaemonConfig& reloaded);
+
+std::string_view daemon_usage();
+
+}  // namespace lwb4::platform

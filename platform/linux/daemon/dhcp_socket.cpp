@@ -1,0 +1,128 @@
+#include "daemon/dhcp_socket.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace lwb4::platform {
+namespace {
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+bool link_scoped(const Ipv6Address& a) {
+  // ff02::/16 and fe80::/10 need the interface named (RFC 4007 §6).
+  return a.is_link_local() || (a.is_multicast() && (a.bytes[1] & 0x0f) == 0x02);
+}
+
+}  // namespace
+
+Result<DhcpSocket> DhcpSocket::open(const std::string& ifname, int ifindex, uint16_t port) {
+  UniqueFd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
+  if (!fd.valid()) return make_error("socket(AF_INET6, UDP): %s", errno_text().c_str());
+  int on = 1;
+  struct Option {
+    int level;
+    int name;
+    const char* what;
+  };
+  for (Option o : {Option{IPPROTO_IPV6, IPV6_V6ONLY, "IPV6_V6ONLY"},
+                   Option{SOL_SOCKET, SO_REUSEADDR, "SO_REUSEADDR"},
+                   Option{IPPROTO_IPV6, IPV6_RECVPKTINFO, "IPV6_RECVPKTINFO"}}) {
+    if (::setsockopt(fd.get(), o.level, o.name, &on, sizeof on) < 0) {
+      return make_error("setsockopt %s: %s", o.what, errno_text().c_str());
+    }
+  }
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, ifname.c_str(),
+                   static_cast<socklen_t>(ifname.size())) < 0) {
+    return make_error("SO_BINDTODEVICE %s: %s", ifname.c_str(), errno_text().c_str());
+  }
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_port = htons(port);
+  addr.sin6_addr = in6addr_any;
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
+    return make_error("bind [::]:%u on %s: %s", port, ifname.c_str(), errno_text().c_str());
+  }
+  return DhcpSocket(std::move(fd), ifindex);
+}
+
+Status DhcpSocket::send(const client::Transmit& t) {
+  sockaddr_in6 to{};
+  to.sin6_family = AF_INET6;
+  to.sin6_port = htons(t.port);
+  std::memcpy(&to.sin6_addr, t.destination.bytes.data(), 16);
+  if (link_scoped(t.destination)) to.sin6_scope_id = static_cast<uint32_t>(ifindex_);
+
+  alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  iovec iov{const_cast<uint8_t*>(t.payload.data()), t.payload.size()};
+  msghdr msg{};
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = IPPROTO_IPV6;
+  cm->cmsg_type = IPV6_PKTINFO;
+  cm->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
+  in6_pktinfo info{};
+  std::memcpy(&info.ipi6_addr, t.source.bytes.data(), 16);
+  info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
+  std::memcpy(CMSG_DATA(cm), &info, sizeof info);
+
+  ssize_t n;
+  do {
+    n = ::sendmsg(fd_.get(), &msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    return make_error("send %zu bytes from %s to [%s]:%u: %s", t.payload.size(),
+                      t.source.to_string().c_str(), t.destination.to_string().c_str(), t.port,
+                      errno_text().c_str());
+  }
+  return {};
+}
+
+Result<std::optional<Datagram>> DhcpSocket::receive(std::span<uint8_t> buffer) {
+  sockaddr_in6 from{};
+  alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  iovec iov{buffer.data(), buffer.size()};
+  msghdr msg{};
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(fd_.get(), &msg, MSG_TRUNC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return std::optional<Datagram>();
+    return make_error("receive: %s", errno_text().c_str());
+  }
+  Datagram d;
+  std::memcpy(d.from.bytes.data(), &from.sin6_addr, 16);
+  d.from_port = ntohs(from.sin6_port);
+  if (msg.msg_flags & MSG_TRUNC) {
+    return make_error("datagram of %zd bytes from %s is larger than %zu", n,
+                      d.from.to_string().c_str(), buffer.size());
+  }
+  d.size = static_cast<size_t>(n);
+  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
+        cm->cmsg_len >= CMSG_LEN(sizeof(in6_pktinfo))) {
+      in6_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(cm), sizeof info);
+      d.ifindex = static_cast<int>(info.ipi6_ifindex);
+    }
+  }
+  return std::optional<Datagram>(d);
+}
+
+}  // namespace lwb4::platform

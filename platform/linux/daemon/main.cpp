@@ -1,0 +1,63 @@
+// lwb4d: the lwB4 client daemon. Parses the configuration, opens the
+// platform pieces and runs the loop. Exit status: 0 after SIGTERM/SIGINT,
+// 1 when setup or the loop fails, 2 for bad arguments or configuration.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/daemon.hpp"
+#include "daemon/daemon_config.hpp"
+#include "daemon/logger.hpp"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int usage_error(const std::string& reason) {
+  std::fprintf(stderr, "lwb4d: %s\n", reason.c_str());
+  return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace lwb4::platform;
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  auto command_line = parse_command_line(args);
+  if (!command_line) return usage_error(command_line.error().reason());
+  if (command_line->help) {
+    std::fputs(daemon_usage().data(), stdout);
+    return 0;
+  }
+  std::vector<Setting> from_file;
+  if (command_line->config_file) {
+    auto text = read_config_file(*command_line->config_file);
+    if (!text) return usage_error(text.error().reason());
+    auto settings = parse_config_text(*text, *command_line->config_file);
+    if (!settings) return usage_error(settings.error().reason());
+    from_file = std::move(*settings);
+  }
+  auto config = make_config(from_file, command_line->settings);
+  if (!config) return usage_error(config.error().reason());
+
+  Logger log("lwb4d", config->log_level);
+  bool foreground = config->foreground;
+  Daemon lwb4d(std::move(*config), std::move(*command_line), log);
+  if (auto st = lwb4d.setup(); !st) {
+    log.logf(LogLevel::kError, "%s", st.error().reason().c_str());
+    return kExitFailure;
+  }
+  // Detach only once setup errors have reached the terminal.
+  if (!foreground) {
+    log.use_syslog(true);
+    if (::daemon(0, 0) < 0) {
+      log.log(LogLevel::kError, "cannot detach (daemon(3) failed)");
+      return kExitFailure;
+    }
+  }
+  return lwb4d.run();
+}

@@ -1,0 +1,158 @@
+#include "daemon/netlink_uplink.hpp"
+
+#include <linux/rtnetlink.h>
+#include <netlink/addr.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/object.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/rtnl.h>
+#include <netlink/socket.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <string_view>
+
+namespace lwb4::platform {
+namespace {
+
+constexpr int kEventBufferBytes = 256 * 1024;
+constexpr int kMaxMessagesPerWake = 64;
+constexpr int kMaxDrain = 4096;
+
+struct ParseContext {
+  UplinkTracker* tracker;
+  int type;
+};
+
+void on_object(nl_object* object, void* arg) {
+  auto* ctx = static_cast<ParseContext*>(arg);
+  std::string_view kind = nl_object_get_type(object);
+  if (kind == "route/link") {
+    auto link = link_info_from(reinterpret_cast<rtnl_link*>(object));
+    if (!link) return;
+    if (ctx->type == RTM_DELLINK) {
+      ctx->tracker->on_link_removed(*link);
+    } else {
+      ctx->tracker->on_link(*link);
+    }
+  } else if (kind == "route/addr") {
+    auto address = address_info_from(reinterpret_cast<rtnl_addr*>(object));
+    if (!address) return;
+    if (ctx->type == RTM_DELADDR) {
+      ctx->tracker->on_address_removed(*address);
+    } else {
+      ctx->tracker->on_address(*address);
+    }
+  }
+}
+
+int on_message(nl_msg* msg, void* arg) {
+  apply_netlink_message(msg, *static_cast<UplinkTracker*>(arg));
+  return NL_OK;
+}
+
+Error nl_error(const char* what, int err) {
+  return make_error("netlink %s: %s", what, nl_geterror(err));
+}
+
+}  // namespace
+
+std::optional<LinkInfo> link_info_from(rtnl_link* link) {
+  // Bridge-port reports (AF_BRIDGE) share RTNLGRP_LINK but describe the
+  // port's bridge membership, not the interface.
+  if (rtnl_link_get_family(link) != AF_UNSPEC) return std::nullopt;
+  LinkInfo info;
+  info.ifindex = rtnl_link_get_ifindex(link);
+  if (info.ifindex <= 0) return std::nullopt;
+  if (const char* name = rtnl_link_get_name(link)) info.name = name;
+  info.flags = rtnl_link_get_flags(link);
+  if (nl_addr* hw = rtnl_link_get_addr(link); hw && nl_addr_get_len(hw) == 6) {
+    MacAddress mac;
+    std::memcpy(mac.data(), nl_addr_get_binary_addr(hw), mac.size());
+    info.mac = mac;
+  }
+  return info;
+}
+
+std::optional<AddressInfo> address_info_from(rtnl_addr* addr) {
+  if (rtnl_addr_get_family(addr) != AF_INET6) return std::nullopt;
+  nl_addr* local = rtnl_addr_get_local(addr);
+  if (!local || nl_addr_get_len(local) != 16) return std::nullopt;
+  AddressInfo info;
+  info.ifindex = rtnl_addr_get_ifindex(addr);
+  std::memcpy(info.address.bytes.data(), nl_addr_get_binary_addr(local), 16);
+  info.prefix_length = static_cast<uint8_t>(rtnl_addr_get_prefixlen(addr));
+  info.flags = rtnl_addr_get_flags(addr);
+  info.scope = static_cast<uint8_t>(rtnl_addr_get_scope(addr));
+  return info;
+}
+
+bool apply_netlink_message(nl_msg* msg, UplinkTracker& tracker) {
+  ParseContext ctx{&tracker, nlmsg_hdr(msg)->nlmsg_type};
+  return nl_msg_parse(msg, &on_object, &ctx) >= 0;
+}
+
+Result<std::unique_ptr<NetlinkUplink>> NetlinkUplink::open(std::string name) {
+  std::unique_ptr<NetlinkUplink> self(new NetlinkUplink(std::move(name)));
+  self->events_ = nl_socket_alloc();
+  self->query_ = nl_socket_alloc();
+  if (!self->events_ || !self->query_) return make_error("netlink: out of memory");
+  nl_sock* ev = self->events_;
+  nl_socket_disable_seq_check(ev);
+  nl_socket_modify_cb(ev, NL_CB_VALID, NL_CB_CUSTOM, &on_message, &self->tracker_);
+  if (int err = nl_connect(ev, NETLINK_ROUTE); err < 0) return nl_error("connect", err);
+  if (int err = nl_socket_add_memberships(ev, RTNLGRP_LINK, RTNLGRP_IPV6_IFADDR, 0); err < 0) {
+    return nl_error("subscribe", err);
+  }
+  if (int err = nl_socket_set_nonblocking(ev); err < 0) return nl_error("nonblocking", err);
+  nl_socket_set_buffer_size(ev, kEventBufferBytes, 0);
+
+  nl_socket_modify_cb(self->query_, NL_CB_VALID, NL_CB_CUSTOM, &on_message, &self->tracker_);
+  if (int err = nl_connect(self->query_, NETLINK_ROUTE); err < 0) return nl_error("connect", err);
+  if (auto st = self->dump(); !st) return st.error();
+  return self;
+}
+
+NetlinkUplink::~NetlinkUplink() {
+  if (events_) nl_socket_free(events_);
+  if (query_) nl_socket_free(query_);
+}
+
+int NetlinkUplink::fd() const {
+  return nl_socket_get_fd(events_);
+}
+
+Status NetlinkUplink::dump() {
+  tracker_.clear();
+  if (int err = nl_rtgen_request(query_, RTM_GETLINK, AF_UNSPEC, NLM_F_DUMP); err < 0) {
+    return nl_error("link dump", err);
+  }
+  if (int err = nl_recvmsgs_default(query_); err < 0) return nl_error("link dump", err);
+  if (int err = nl_rtgen_request(query_, RTM_GETADDR, AF_INET6, NLM_F_DUMP); err < 0) {
+    return nl_error("address dump", err);
+  }
+  if (int err = nl_recvmsgs_default(query_); err < 0) return nl_error("address dump", err);
+  return {};
+}
+
+Status NetlinkUplink::process() {
+  for (int i = 0; i < kMaxMessagesPerWake; ++i) {
+    int err = nl_recvmsgs_default(events_);
+    if (err == -NLE_AGAIN) return {};
+    if (err == -NLE_NOMEM) {
+      // ENOBUFS: the kernel dropped events; only a fresh dump is reliable.
+      ++resyncs_;
+      // Queued events predate the dump; drop them first.
+      for (int j = 0; j < kMaxDrain && nl_recvmsgs_default(events_) != -NLE_AGAIN; ++j) {
+      }
+      return dump();
+    }
+    if (err < 0) return nl_error("receive", err);
+  }
+  return {};
+}
+
+}  // namespace lwb4::platform

@@ -1,0 +1,224 @@
+#include "daemon/status_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "lwb4/util/json_writer.hpp"
+
+namespace lwb4::platform {
+namespace {
+
+constexpr client::Seconds kInfinite{0xffffffff};  // RFC 2131 §3.3: "infinity"
+constexpr int kLabelWidth = 10;                   // "counters: "
+constexpr size_t kRangesInText = 8;
+
+// Whole seconds from now until `at`, never negative.
+int64_t seconds_until(client::TimePoint at, client::TimePoint now) {
+  if (at <= now) return 0;
+  return std::chrono::duration_cast<client::Seconds>(at - now).count();
+}
+
+void write_state(JsonWriter& w, const client::DesiredState& s) {
+  w.begin_object();
+  w.key("mode").string(client::mode_name(s.mode));
+  w.key("ipv4").string(s.ipv4.to_string());
+  w.key("offset").number(s.ports.offset());
+  w.key("psid_len").number(s.ports.psid_len());
+  w.key("psid").number(s.ports.psid());
+  w.key("ports").number(s.ports.count());
+  auto ranges = s.ports.ranges();
+  w.key("ranges_count").number(static_cast<int64_t>(ranges.size()));
+  w.key("ranges").begin_array();
+  for (size_t i = 0; i < ranges.size() && i < kMaxRangesListed; ++i) {
+    w.begin_array().number(ranges[i].first).number(ranges[i].last).end_array();
+  }
+  w.end_array();
+  w.key("ranges_truncated").boolean(ranges.size() > kMaxRangesListed);
+  w.key("br").string(s.br.to_string());
+  w.key("softwire_source").string(s.softwire_source.to_string());
+  w.key("source_is_constructed").boolean(s.source_is_constructed);
+  w.key("dns").begin_array();
+  for (const Ipv4Address& a : s.dns_servers)
+    w.string(a.to_string());
+  w.end_array();
+  w.end_object();
+}
+
+// The seconds left until a lease timer, null for an infinite one.
+void write_remaining(JsonWriter& w, const char* name, client::Seconds duration,
+                     client::TimePoint at, client::TimePoint now) {
+  w.key(name);
+  if (duration >= kInfinite) {
+    w.null();
+  } else {
+    w.number(seconds_until(at, now));
+  }
+}
+
+void write_lease(JsonWriter& w, const client::Lease& l, client::TimePoint now) {
+  w.begin_object();
+  w.key("address").string(l.address.to_string());
+  w.key("server_id").string(l.server_id.to_string());
+  w.key("transport_source").string(l.transport_source.to_string());
+  w.key("lease_time").number(l.lease_time.count());
+  w.key("t1").number(l.t1.count());
+  w.key("t2").number(l.t2.count());
+  w.key("age").number(
+      now > l.acquired ? std::chrono::duration_cast<client::Seconds>(now - l.acquired).count() : 0);
+  write_remaining(w, "renew_in", l.t1, l.t1_at(), now);
+  write_remaining(w, "rebind_in", l.t2, l.t2_at(), now);
+  write_remaining(w, "expires_in", l.lease_time, l.expires_at(), now);
+  w.end_object();
+}
+
+std::string line(const char* label, const std::string& value) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%-*s", kLabelWidth, (std::string(label) + ":").c_str());
+  return buf + value + "\n";
+}
+
+std::string remaining_text(const char* what, client::Seconds duration, client::TimePoint at,
+                           client::TimePoint now) {
+  if (duration >= kInfinite) return std::string(what) + " never";
+  return std::string(what) + " in " + std::to_string(seconds_until(at, now)) + " s";
+}
+
+std::string state_text(const client::DesiredState& s) {
+  std::string out;
+  out += line("mode", client::mode_name(s.mode));
+  out += line("ipv4", s.ipv4.to_string());
+  auto ranges = s.ports.ranges();
+  if (s.ports.is_full()) {
+    out += line("ports", "all (address not shared)");
+  } else {
+    out += line("ports", s.ports.describe() + ": " + std::to_string(s.ports.count()) + " in " +
+                             std::to_string(ranges.size()) +
+                             (ranges.size() == 1 ? " range" : " ranges"));
+    std::string list;
+    for (size_t i = 0; i < ranges.size() && i < kRangesInText; ++i) {
+      if (!list.empty()) list += ' ';
+      list += std::to_string(ranges[i].first) + "-" + std::to_string(ranges[i].last);
+    }
+    if (ranges.size() > kRangesInText) list += " ...";
+    out += line("ranges", list);
+  }
+  out += line("br", s.br.to_string());
+  out += line("softwire",
+              s.softwire_source.to_string() + (s.source_is_constructed ? " (added by lwb4)" : ""));
+  if (!s.dns_servers.empty()) {
+    std::string dns;
+    for (const Ipv4Address& a : s.dns_servers)
+      dns += (dns.empty() ? "" : " ") + a.to_string();
+    out += line("dns", dns);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string status_json(const DaemonStatus& s) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("uplink").begin_object();
+  w.key("name").string(s.uplink);
+  w.key("up").boolean(s.uplink_state.up);
+  w.key("link_local");
+  if (s.uplink_state.link_local) {
+    w.string(s.uplink_state.link_local->to_string());
+  } else {
+    w.null();
+  }
+  w.key("global").begin_array();
+  for (const client::UplinkAddress& a : s.uplink_state.global) {
+    w.string(a.address.to_string() + "/" + std::to_string(a.prefix_length));
+  }
+  w.end_array();
+  w.end_object();
+
+  const std::optional<client::DesiredState>& shown = s.applied ? s.applied : s.engine.applied;
+  w.key("mode");
+  if (shown) {
+    w.string(client::mode_name(shown->mode));
+  } else {
+    w.null();
+  }
+  w.key("dhcp6_state").string(s.engine.dhcp6_state);
+  w.key("dhcp4_state").string(s.engine.dhcp4_state);
+  w.key("servers").begin_array();
+  for (const Ipv6Address& a : s.engine.dhcp4o6_servers)
+    w.string(a.to_string());
+  w.end_array();
+  w.key("applied");
+  if (s.applied) {
+    write_state(w, *s.applied);
+  } else {
+    w.null();
+  }
+  if (s.engine.applied != s.applied) {
+    w.key("desired");
+    if (s.engine.applied) {
+      write_state(w, *s.engine.applied);
+    } else {
+      w.null();
+    }
+  }
+  w.key("lease");
+  if (s.engine.lease) {
+    write_lease(w, *s.engine.lease, s.now);
+  } else {
+    w.null();
+  }
+  const client::EngineCounters& c = s.engine.counters;
+  w.key("counters").begin_object();
+  w.key("sent").number(static_cast<int64_t>(c.sent));
+  w.key("received").number(static_cast<int64_t>(c.received));
+  w.key("dropped_malformed").number(static_cast<int64_t>(c.dropped_malformed));
+  w.key("dropped_unexpected").number(static_cast<int64_t>(c.dropped_unexpected));
+  w.key("dropped_invalid").number(static_cast<int64_t>(c.dropped_invalid));
+  w.end_object();
+  w.end_object();
+  return w.str() + "\n";
+}
+
+std::string status_text(const DaemonStatus& s) {
+  std::string out;
+  std::string uplink = s.uplink + (s.uplink_state.up ? " up" : " down");
+  if (s.uplink_state.link_local) uplink += ", " + s.uplink_state.link_local->to_string();
+  for (const client::UplinkAddress& a : s.uplink_state.global) {
+    uplink += ", " + a.address.to_string() + "/" + std::to_string(a.prefix_length);
+  }
+  out += line("uplink", uplink);
+  out += line("state", "dhcp6 " + s.engine.dhcp6_state + ", dhcp4 " + s.engine.dhcp4_state);
+  if (!s.engine.dhcp4o6_servers.empty()) {
+    std::string servers;
+    for (const Ipv6Address& a : s.engine.dhcp4o6_servers) {
+      servers += (servers.empty() ? "" : " ") + a.to_string();
+    }
+    out += line("servers", servers);
+  }
+  if (s.applied) {
+    out += state_text(*s.applied);
+  } else {
+    out += line("ipv4", "none applied");
+  }
+  if (s.engine.applied != s.applied) {
+    out += line("desired", s.engine.applied ? "differs from the applied state (apply failed?)"
+                                            : "nothing (withdraw pending)");
+  }
+  if (const auto& l = s.engine.lease) {
+    out += line("lease", std::to_string(l->lease_time.count()) + " s from " +
+                             l->server_id.to_string() + ", " +
+                             remaining_text("renew", l->t1, l->t1_at(), s.now) + ", " +
+                             remaining_text("rebind", l->t2, l->t2_at(), s.now) + ", " +
+                             remaining_text("expires", l->lease_time, l->expires_at(), s.now));
+  }
+  const client::EngineCounters& c = s.engine.counters;
+  out += line("counters", "sent " + std::to_string(c.sent) + ", received " +
+                              std::to_string(c.received) + ", dropped " +
+                              std::to_string(c.dropped_malformed) + " malformed " +
+                              std::to_string(c.dropped_unexpected) + " unexpected " +
+                              std::to_string(c.dropped_invalid) + " invalid");
+  return out;
+}
+
+}  // namespace lwb4::platform

@@ -1,0 +1,32 @@
+// The control socket's status reply: everything `lwb4ctl status` shows,
+// as one JSON object (built with the core's JsonWriter) or as text lines.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+#include "lwb4/client/clock.hpp"
+#include "lwb4/client/desired_state.hpp"
+#include "lwb4/client/engine.hpp"
+
+namespace lwb4::platform {
+
+// Port ranges listed per state; a set with more (offset 15 has 32767) says
+// "ranges_truncated": true. The count is always exact.
+constexpr size_t kMaxRangesListed = 1024;
+
+struct DaemonStatus {
+  std::string uplink;
+  client::UplinkState uplink_state;
+  client::EngineStatus engine;
+  // What the StateSink last applied successfully (nullopt: nothing, or
+  // withdrawn). When it differs from engine.applied, both are shown.
+  std::optional<client::DesiredState> applied;
+  client::TimePoint now;
+};
+
+std::string status_json(const DaemonStatus& status);
+std::string status_text(const DaemonStatus& status);
+
+}  // namespace lwb4::platform

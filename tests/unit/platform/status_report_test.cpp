@@ -1,0 +1,168 @@
+#include "daemon/status_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "test_support.hpp"
+
+namespace lwb4::platform {
+namespace {
+
+using client::at_ms;
+using testing::contains;
+using testing::sample_lease;
+
+constexpr int64_t kAcquiredMs = 1'000'000;
+
+client::DesiredState sample_state() {
+  client::DesiredState s;
+  s.mode = client::Mode::kDhcp4o6;
+  s.ipv4 = *Ipv4Address::parse("192.0.2.18");
+  s.ports = *PortSet::create(0, 8, 52);  // a = 0: one range, 13312-13567
+  s.br = *Ipv6Address::parse("2001:db8:ffff::1");
+  s.softwire_source = *Ipv6Address::parse("2001:db8:1::3");
+  s.dns_servers = {*Ipv4Address::parse("192.0.2.53")};
+  return s;
+}
+
+// Bound for 600.5 s of a 3600 s lease.
+DaemonStatus bound_status() {
+  DaemonStatus s;
+  s.uplink = "wan0";
+  s.uplink_state.up = true;
+  s.uplink_state.link_local = *Ipv6Address::parse("fe80::1");
+  s.uplink_state.global = {{*Ipv6Address::parse("2001:db8:1::3"), 64}};
+  s.engine.dhcp6_state = "informed";
+  s.engine.dhcp4_state = "BOUND";
+  s.engine.dhcp4o6_servers = {*Ipv6Address::parse("2001:db8::547")};
+  s.engine.applied = sample_state();
+  s.engine.lease = sample_lease(at_ms(kAcquiredMs));
+  s.engine.counters = {12, 10, 1, 2, 3};
+  s.applied = sample_state();
+  s.now = at_ms(kAcquiredMs + 600'500);
+  return s;
+}
+
+size_t count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++n;
+  return n;
+}
+
+TEST(StatusJson, Bound) {
+  EXPECT_EQ(status_json(bound_status()),
+            "{\"uplink\":{\"name\":\"wan0\",\"up\":true,\"link_local\":\"fe80::1\","
+            "\"global\":[\"2001:db8:1::3/64\"]},"
+            "\"mode\":\"dhcp4o6\",\"dhcp6_state\":\"informed\",\"dhcp4_state\":\"BOUND\","
+            "\"servers\":[\"2001:db8::547\"],"
+            "\"applied\":{\"mode\":\"dhcp4o6\",\"ipv4\":\"192.0.2.18\",\"offset\":0,"
+            "\"psid_len\":8,\"psid\":52,\"ports\":256,\"ranges_count\":1,"
+            "\"ranges\":[[13312,13567]],\"ranges_truncated\":false,"
+            "\"br\":\"2001:db8:ffff::1\",\"softwire_source\":\"2001:db8:1::3\","
+            "\"source_is_constructed\":false,\"dns\":[\"192.0.2.53\"]},"
+            "\"lease\":{\"address\":\"192.0.2.18\",\"server_id\":\"192.0.2.1\","
+            "\"transport_source\":\"2001:db8:1::2\",\"lease_time\":3600,\"t1\":1800,"
+            "\"t2\":3150,\"age\":600,\"renew_in\":1199,\"rebind_in\":2549,"
+            "\"expires_in\":2999},"
+            "\"counters\":{\"sent\":12,\"received\":10,\"dropped_malformed\":1,"
+            "\"dropped_unexpected\":2,\"dropped_invalid\":3}}\n");
+}
+
+TEST(StatusJson, NothingYet) {
+  DaemonStatus s;
+  s.uplink = "wan0";
+  s.engine.dhcp6_state = "waiting";
+  s.engine.dhcp4_state = "INIT";
+  EXPECT_EQ(status_json(s),
+            "{\"uplink\":{\"name\":\"wan0\",\"up\":false,\"link_local\":null,\"global\":[]},"
+            "\"mode\":null,\"dhcp6_state\":\"waiting\",\"dhcp4_state\":\"INIT\","
+            "\"servers\":[],\"applied\":null,\"lease\":null,"
+            "\"counters\":{\"sent\":0,\"received\":0,\"dropped_malformed\":0,"
+            "\"dropped_unexpected\":0,\"dropped_invalid\":0}}\n");
+}
+
+TEST(StatusJson, DesiredShownWhenTheApplyFailed) {
+  DaemonStatus s = bound_status();
+  s.applied.reset();
+  std::string json = status_json(s);
+  EXPECT_TRUE(contains(json, "\"mode\":\"dhcp4o6\",")) << json;
+  EXPECT_TRUE(contains(json, "\"applied\":null,\"desired\":{\"mode\":\"dhcp4o6\",")) << json;
+  // And a withdraw not yet done: applied, but the engine wants nothing.
+  s = bound_status();
+  s.engine.applied.reset();
+  json = status_json(s);
+  EXPECT_TRUE(contains(json, "\"dns\":[\"192.0.2.53\"]},\"desired\":null,\"lease\":")) << json;
+}
+
+TEST(StatusJson, LongRangeListIsTruncated) {
+  DaemonStatus s = bound_status();
+  s.applied->ports = *PortSet::create(15, 1, 1);  // one port per range
+  s.engine.applied = s.applied;
+  std::string json = status_json(s);
+  EXPECT_TRUE(contains(json, "\"ports\":32767,\"ranges_count\":32767,\"ranges\":[[3,3],[5,5],"));
+  EXPECT_EQ(count(json, "],["), kMaxRangesListed - 1);
+  EXPECT_TRUE(contains(json, "[2049,2049]],\"ranges_truncated\":true,"));
+}
+
+TEST(StatusJson, LeaseTimers) {
+  DaemonStatus s = bound_status();
+  s.now = at_ms(kAcquiredMs + 3'600'000 + 1);  // expired
+  std::string json = status_json(s);
+  EXPECT_TRUE(contains(json, "\"age\":3600,\"renew_in\":0,\"rebind_in\":0,\"expires_in\":0}"))
+      << json;
+  // RFC 2131 §3.3: 0xffffffff is an infinite lease; nothing is due.
+  s.engine.lease->lease_time = s.engine.lease->t1 = s.engine.lease->t2 =
+      client::Seconds(0xffffffff);
+  json = status_json(s);
+  EXPECT_TRUE(contains(json,
+                       "\"lease_time\":4294967295,\"t1\":4294967295,\"t2\":4294967295,"
+                       "\"age\":3600,\"renew_in\":null,\"rebind_in\":null,"
+                       "\"expires_in\":null}"))
+      << json;
+}
+
+TEST(StatusText, Bound) {
+  DaemonStatus s = bound_status();
+  s.applied->ports = *PortSet::create(6, 8, 52);
+  s.engine.applied = s.applied;
+  EXPECT_EQ(status_text(s),
+            "uplink:   wan0 up, fe80::1, 2001:db8:1::3/64\n"
+            "state:    dhcp6 informed, dhcp4 BOUND\n"
+            "servers:  2001:db8::547\n"
+            "mode:     dhcp4o6\n"
+            "ipv4:     192.0.2.18\n"
+            "ports:    offset 6, PSID-len 8, PSID 52 (0x34): 252 in 63 ranges\n"
+            "ranges:   1232-1235 2256-2259 3280-3283 4304-4307 5328-5331 6352-6355 7376-7379 "
+            "8400-8403 ...\n"
+            "br:       2001:db8:ffff::1\n"
+            "softwire: 2001:db8:1::3\n"
+            "dns:      192.0.2.53\n"
+            "lease:    3600 s from 192.0.2.1, renew in 1199 s, rebind in 2549 s, expires in "
+            "2999 s\n"
+            "counters: sent 12, received 10, dropped 1 malformed 2 unexpected 3 invalid\n");
+}
+
+TEST(StatusText, NothingApplied) {
+  DaemonStatus s;
+  s.uplink = "wan0";
+  s.engine.dhcp6_state = "waiting";
+  s.engine.dhcp4_state = "INIT";
+  EXPECT_EQ(status_text(s),
+            "uplink:   wan0 down\n"
+            "state:    dhcp6 waiting, dhcp4 INIT\n"
+            "ipv4:     none applied\n"
+            "counters: sent 0, received 0, dropped 0 malformed 0 unexpected 0 invalid\n");
+  s = bound_status();
+  s.applied->ports = PortSet::full();
+  s.applied->source_is_constructed = true;
+  s.engine.applied.reset();
+  std::string text = status_text(s);
+  EXPECT_TRUE(contains(text, "\nports:    all (address not shared)\nbr:")) << text;
+  EXPECT_TRUE(contains(text, "\nsoftwire: 2001:db8:1::3 (added by lwb4)\n")) << text;
+  EXPECT_TRUE(contains(text, "\ndesired:  nothing (withdraw pending)\n")) << text;
+}
+
+}  // namespace
+}  // namespace lwb4::platform
