@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs its Debian 12 packages, checks
 # formatting, builds with ASan/UBSan and runs the unit tests, checks the
-# namespace lab against a real Kea DHCPv4-over-DHCPv6 server, builds the
+# namespace lab against a real Kea DHCPv4-over-DHCPv6 server and runs lwb4d
+# against it end to end, builds the
 # libFuzzer targets and fuzzes each decoder briefly, runs the unit tests on
 # big-endian MIPS under qemu, and prints the stripped release sizes.
 #   tests/run-all.sh            (FUZZ_SECONDS=N to change the fuzz time)
@@ -25,6 +26,9 @@ ctest --preset dev -j"$(nproc)"
 
 step "lab: namespaces + Kea 4o6 self-test (as root)"
 tests/lab/selftest.sh
+
+step "lab: lwb4d provisioning end to end against Kea"
+tests/lab/provision_test.sh build/dev
 
 step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
 cmake --preset fuzz >/dev/null

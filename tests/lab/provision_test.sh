@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# End-to-end provisioning of lwb4d against the real Kea DHCPv4-over-DHCPv6
+# server in the namespace lab: DORA with option 159, renewal at T1 and on
+# SIGUSR1, rebinding while the server is away, expiry and withdrawal,
+# injected hostile responses, INIT-REBOOT after kill -9, release on SIGTERM,
+# and a full (unshared) address. Needs root and a build of lwb4d/lwb4ctl.
+#   tests/lab/provision_test.sh [BUILD_DIR]      (default build/dev)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$(dirname "$here")")
+build=${1:-$top/build/dev}
+LWB4D=${LWB4D:-$build/platform/linux/daemon/lwb4d}
+LWB4CTL=${LWB4CTL:-$build/platform/linux/ctl/lwb4ctl}
+# shellcheck source=tests/lab/lab.sh
+. "$here/lab.sh"
+
+passed=0
+failed=0
+pass() {
+  passed=$((passed + 1))
+  echo "PASS $*"
+}
+fail() {
+  failed=$((failed + 1))
+  echo "FAIL $*"
+}
+check() {
+  local what=$1
+  shift
+  if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# Short leases so that T1, T2 and expiry happen within seconds.
+VALID=20 RENEW=5 REBIND=10
+dir="" sock="" log="" pid=""
+
+start_lwb4d() {
+  ip netns exec "$(lab_ns cpe)" "$LWB4D" --uplink wan0 --state-dir "$dir/state" \
+    --control "$sock" --foreground --log-level debug >>"$log" 2>&1 &
+  pid=$!
+}
+stop_lwb4d() { # SIGNAL: returns lwb4d's exit status
+  local rc=0
+  kill "-$1" "$pid" 2>/dev/null || true
+  wait "$pid" || rc=$?
+  pid=""
+  return $rc
+}
+status_json() { "$LWB4CTL" status --control "$sock" --json 2>/dev/null; }
+# st EXPR: a Python expression over the status JSON `s`, printed.
+st() {
+  status_json | "$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($1)" 2>/dev/null
+}
+# wait_for SECONDS CMD...: polls CMD every 0.2 s.
+wait_for() {
+  local limit=$1 i
+  shift
+  for ((i = 0; i < limit * 5; i++)); do
+    "$@" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+bound() { [ "$(st 's["dhcp4_state"]')" = BOUND ]; }
+log_count() { grep -c -- "$1" "$log" || true; }
+log_has() { grep -q -- "$1" "$log"; }
+more_in_log() { [ "$(log_count "$1")" -gt "$2" ]; }
+equals() { [ "$1" = "$2" ] || { echo "    got '$1', want '$2'"; return 1; }; }
+kea_has_lease() { grep -q "^$1," <<<"$(lab_kea_leases)"; }
+no_link_local_v4() { ! lab_exec cpe ip -4 addr show | grep -q '169\.254\.'; }
+
+cleanup() {
+  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+  [ -n "$pid" ] && wait "$pid" 2>/dev/null
+  if [ "$failed" -gt 0 ] && [ -n "$log" ] && [ -f "$log" ]; then
+    echo "---- lwb4d log (last 80 lines)"
+    tail -n 80 "$log"
+  fi
+  lab_down
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ ! -x "$LWB4D" ] || [ ! -x "$LWB4CTL" ]; then
+  echo "build lwb4d and lwb4ctl first ($build)" >&2
+  exit 2
+fi
+lab_up --valid "$VALID" --renew "$RENEW" --rebind "$REBIND" >/dev/null
+dir=$(lab_dir)
+sock=$dir/lwb4.sock
+log=$dir/lwb4d.log
+
+echo "== provisioning (Information-request, DISCOVER/OFFER/REQUEST/ACK)"
+start_lwb4d
+check "lwb4d is BOUND within 5 s" wait_for 5 bound
+check "address 192.0.2.100" equals "$(st 's["applied"]["ipv4"]')" 192.0.2.100
+check "port set offset 6, PSID-len 6, PSID 52" \
+  equals "$(st 's["applied"]["offset"], s["applied"]["psid_len"], s["applied"]["psid"]')" "6 6 52"
+check "1008 ports in 63 ranges" \
+  equals "$(st 's["applied"]["ports"], s["applied"]["ranges_count"]')" "1008 63"
+check "BR from the S46 container" equals "$(st 's["applied"]["br"]')" "$LAB_BR"
+check "Kea holds the lease" kea_has_lease 192.0.2.100
+check "the lease is persisted" test -s "$dir/state/wan0.lease"
+
+echo "== renewal at T1 and on SIGUSR1"
+check "renewed at T1 (RENEWING -> BOUND)" wait_for $((RENEW + 3)) log_has "RENEWING -> BOUND"
+n=$(log_count "RENEWING -> BOUND")
+kill -USR1 "$pid"
+check "SIGUSR1 renews at once" wait_for 3 more_in_log "RENEWING -> BOUND" "$n"
+
+echo "== rebinding while the server is away"
+kea_stop
+n=$(log_count "BOUND -> RENEWING")
+check "T1 passes without an answer" wait_for $((RENEW + 2)) more_in_log "BOUND -> RENEWING" "$n"
+kea_start >/dev/null
+check "REBINDING at T2 gets the ACK" wait_for $((REBIND - RENEW + 3)) log_has "REBINDING -> BOUND"
+check "still BOUND to 192.0.2.100" equals "$(st 's["dhcp4_state"], s["applied"]["ipv4"]')" "BOUND 192.0.2.100"
+
+echo "== hostile responses are counted and ignored"
+before=$(st 's["counters"]["dropped_malformed"], s["counters"]["dropped_unexpected"]')
+acquired_before=$(st 's["lease"]["expires_in"] + 0')
+lab_exec isp "$LAB_PYTHON" "$here/inject.py" 2001:db8:46::2 \
+  truncated oversized no87 badpsid psidoverflow garbage wrongxid >/dev/null
+read -r m0 u0 <<<"$before"
+counted() {
+  local m u
+  read -r m u <<<"$(st 's["counters"]["dropped_malformed"], s["counters"]["dropped_unexpected"]')"
+  [ "$m" -eq $((m0 + 5)) ] && [ "$u" -eq $((u0 + 2)) ]
+}
+check "5 malformed and 2 unexpected (type 0, wrong xid) counted" wait_for 3 counted
+check "state unchanged: BOUND, 192.0.2.100, PSID 52" \
+  equals "$(st 's["dhcp4_state"], s["applied"]["ipv4"], s["applied"]["psid"]')" "BOUND 192.0.2.100 52"
+check "lease not changed by them" test "$(st 's["lease"]["expires_in"] + 0')" -le "$acquired_before"
+check "lwb4d still runs" kill -0 "$pid"
+
+echo "== kill -9 and restart: INIT-REBOOT"
+stop_lwb4d KILL || true
+n=$(log_count "INIT-REBOOT -> REBOOTING")
+start_lwb4d
+check "INIT-REBOOT from the stored lease" wait_for 5 more_in_log "INIT-REBOOT -> REBOOTING" "$n"
+check "BOUND again to 192.0.2.100" wait_for 5 bound
+check "same address" equals "$(st 's["applied"]["ipv4"]')" 192.0.2.100
+
+echo "== server gone until the lease expires: withdrawal, never 169.254"
+kea_stop
+check "withdrawn at lease expiry" wait_for $((VALID + 5)) log_has "withdraw"
+check "nothing applied any more" equals "$(st 's["applied"]')" None
+check "no 169.254/16 address in the cpe" no_link_local_v4
+kea_start >/dev/null
+check "provisions again once the server is back" wait_for 30 bound
+
+echo "== release on SIGTERM"
+rc=0
+stop_lwb4d TERM || rc=$?
+check "lwb4d exits 0 on SIGTERM" equals "$rc" 0
+check "DHCPRELEASE sent" log_has "DHCPRELEASE"
+check "Kea released the lease" wait_for 3 eval '! kea_has_lease 192.0.2.100'
+check "the stored lease is forgotten" test ! -e "$dir/state/wan0.lease"
+
+echo "== a server without option 159: a full address"
+kea_restart --fresh --full-address >/dev/null
+start_lwb4d
+check "BOUND with a full address" wait_for 5 bound
+check "PSID-len 0, 65535 ports" equals "$(st 's["applied"]["psid_len"], s["applied"]["ports"]')" "0 65535"
+stop_lwb4d TERM || true
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
