@@ -42,7 +42,8 @@ cross/run-tests.sh mips
 step "release sizes (x86_64 and MIPS, stripped)"
 cmake --preset release >/dev/null
 cmake --build --preset release | { grep 'stripped size' || true; }
-for f in build/release/platform/linux/ctl/lwb4ctl.stripped build/cross-mips/platform/linux/ctl/lwb4ctl.stripped; do
+for f in build/release/platform/linux/ctl/lwb4ctl.stripped build/release/platform/linux/daemon/lwb4d.stripped \
+  build/cross-mips/platform/linux/ctl/lwb4ctl.stripped; do
   printf '%-55s %8d bytes  (%s)\n' "$f" "$(stat -c %s "$f")" "$(file -b "$f" | cut -d, -f1-2)"
 done
 echo
