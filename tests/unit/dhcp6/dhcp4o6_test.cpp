@@ -6,23 +6,10 @@
 
 #include "lwb4/dhcp6/dhcp4o6.hpp"
 #include "lwb4/dhcp6/message.hpp"
+#include "test_support.hpp"
 
 namespace lwb4::dhcp6 {
 namespace {
-
-using Bytes = std::vector<uint8_t>;
-
-testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
-}
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& p : parts)
-    out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
 
 // Stand-in for a DHCPDISCOVER: the 4o6 codec carries the bytes unparsed.
 const Bytes kInner = {

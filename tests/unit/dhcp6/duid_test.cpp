@@ -4,14 +4,10 @@
 #include <vector>
 
 #include "lwb4/dhcp6/duid.hpp"
+#include "test_support.hpp"
 
 namespace lwb4::dhcp6 {
 namespace {
-
-testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
-}
 
 std::vector<uint8_t> bytes_of(const Duid& d) {
   return {d.bytes().begin(), d.bytes().end()};

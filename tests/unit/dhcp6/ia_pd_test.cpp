@@ -4,16 +4,10 @@
 #include <vector>
 
 #include "lwb4/dhcp6/ia_pd.hpp"
+#include "test_support.hpp"
 
 namespace lwb4::dhcp6 {
 namespace {
-
-using Bytes = std::vector<uint8_t>;
-
-testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
-}
 
 std::string decode_error(const Bytes& body) {
   auto ia = decode_ia_pd(body);

@@ -4,23 +4,10 @@
 #include <vector>
 
 #include "lwb4/dhcp6/message.hpp"
+#include "test_support.hpp"
 
 namespace lwb4::dhcp6 {
 namespace {
-
-using Bytes = std::vector<uint8_t>;
-
-testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
-}
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& p : parts)
-    out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
 
 Ipv6Address v6(const char* text) {
   return *Ipv6Address::parse(text);

@@ -5,16 +5,10 @@
 
 #include "lwb4/dhcp6/options.hpp"
 #include "lwb4/dhcp6/s46_options.hpp"
+#include "test_support.hpp"
 
 namespace lwb4::dhcp6 {
 namespace {
-
-using Bytes = std::vector<uint8_t>;
-
-testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << "'" << text << "' does not contain '" << part << "'";
-}
 
 Ipv6Prefix v6p(const char* text) {
   return *Ipv6Prefix::parse(text);
@@ -289,13 +283,6 @@ Bytes portparams_option() {
       0x06, 0x00, 0x00, 0x00,  // offset 6, PSID-len 0
   };
 }
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const Bytes& p : parts)
-    out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-
 TEST(S46Container, MapEWithRuleAndBr) {
   auto c = decode_s46_container(kOptS46ContMapE, cat({rule_option(), br_option()}));
   ASSERT_TRUE(c) << c.error().reason();
