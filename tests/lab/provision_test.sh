@@ -13,22 +13,9 @@ LWB4D=${LWB4D:-$build/platform/linux/daemon/lwb4d}
 LWB4CTL=${LWB4CTL:-$build/platform/linux/ctl/lwb4ctl}
 # shellcheck source=tests/lab/lab.sh
 . "$here/lab.sh"
+# shellcheck source=tests/lab/check.sh
+. "$here/check.sh"
 
-passed=0
-failed=0
-pass() {
-  passed=$((passed + 1))
-  echo "PASS $*"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL $*"
-}
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
 
 # Short leases so that T1, T2 and expiry happen within seconds.
 VALID=20 RENEW=5 REBIND=10
@@ -50,16 +37,6 @@ status_json() { "$LWB4CTL" status --control "$sock" --json 2>/dev/null; }
 # st EXPR: a Python expression over the status JSON `s`, printed.
 st() {
   status_json | "$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($1)" 2>/dev/null
-}
-# wait_for SECONDS CMD...: polls CMD every 0.2 s.
-wait_for() {
-  local limit=$1 i
-  shift
-  for ((i = 0; i < limit * 5; i++)); do
-    "$@" && return 0
-    sleep 0.2
-  done
-  return 1
 }
 bound() { [ "$(st 's["dhcp4_state"]')" = BOUND ]; }
 log_count() { grep -c -- "$1" "$log" || true; }
@@ -166,5 +143,4 @@ check "PSID-len 0, 65535 ports" equals "$(st 's["applied"]["psid_len"], s["appli
 stop_lwb4d TERM || true
 
 echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary

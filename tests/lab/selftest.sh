@@ -8,27 +8,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=tests/lab/lab.sh
 . "$here/lab.sh"
+# shellcheck source=tests/lab/check.sh
+. "$here/check.sh"
 
 started=$(date +%s%N)
-passed=0
-failed=0
 ns_before=$(ip netns list | awk '{print $1}' | sort)
 kea_before=$(pgrep -f 'kea-dhcp[46]' | sort || true)
 
-pass() {
-  passed=$((passed + 1))
-  echo "PASS $*"
-}
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL $*"
-}
-# check DESCRIPTION CMD...: one assertion.
-check() {
-  local what=$1
-  shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
 has_line() { grep -qxF -- "$2" <<<"$1"; }
 quiet() { "$@" >/dev/null 2>&1; }
 
@@ -104,5 +90,4 @@ check "no new kea process (but for other live runs)" others_alive "${new_kea[@]}
 
 elapsed=$((($(date +%s%N) - started) / 1000000))
 echo "lab selftest: ${elapsed} ms"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary
