@@ -22,7 +22,7 @@ VALID=20 RENEW=5 REBIND=10
 dir="" sock="" log="" pid=""
 
 start_lwb4d() {
-  ip netns exec "$(lab_ns cpe)" "$LWB4D" --uplink wan0 --state-dir "$dir/state" \
+  ip netns exec "$(lab_ns cpe)" "$LWB4D" --uplink wan0 --kernel none --state-dir "$dir/state" \
     --control "$sock" --foreground --log-level debug >>"$log" 2>&1 &
   pid=$!
 }
@@ -38,7 +38,7 @@ status_json() { "$LWB4CTL" status --control "$sock" --json 2>/dev/null; }
 st() {
   status_json | "$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($1)" 2>/dev/null
 }
-bound() { [ "$(st 's["dhcp4_state"]')" = BOUND ]; }
+bound() { [ "$(st 's["state"]')" = BOUND ]; }
 log_count() { grep -c -- "$1" "$log" || true; }
 log_has() { grep -q -- "$1" "$log"; }
 more_in_log() { [ "$(log_count "$1")" -gt "$2" ]; }
@@ -71,12 +71,12 @@ log=$dir/lwb4d.log
 echo "== provisioning (Information-request, DISCOVER/OFFER/REQUEST/ACK)"
 start_lwb4d
 check "lwb4d is BOUND within 5 s" wait_for 5 bound
-check "address 192.0.2.100" equals "$(st 's["applied"]["ipv4"]')" 192.0.2.100
+check "address 192.0.2.100" equals "$(st 's["ipv4_address"]')" 192.0.2.100
 check "port set offset 6, PSID-len 6, PSID 52" \
-  equals "$(st 's["applied"]["offset"], s["applied"]["psid_len"], s["applied"]["psid"]')" "6 6 52"
+  equals "$(st 's["psid_offset"], s["psid_len"], s["psid"]')" "6 6 52"
 check "1008 ports in 63 ranges" \
-  equals "$(st 's["applied"]["ports"], s["applied"]["ranges_count"]')" "1008 63"
-check "BR from the S46 container" equals "$(st 's["applied"]["br"]')" "$LAB_BR"
+  equals "$(st 's["port_count"], len(s["port_ranges"])')" "1008 63"
+check "BR from the S46 container" equals "$(st 's["br_address"]')" "$LAB_BR"
 check "Kea holds the lease" kea_has_lease 192.0.2.100
 check "the lease is persisted" test -s "$dir/state/wan0.lease"
 
@@ -92,22 +92,22 @@ n=$(log_count "BOUND -> RENEWING")
 check "T1 passes without an answer" wait_for $((RENEW + 2)) more_in_log "BOUND -> RENEWING" "$n"
 kea_start >/dev/null
 check "REBINDING at T2 gets the ACK" wait_for $((REBIND - RENEW + 3)) log_has "REBINDING -> BOUND"
-check "still BOUND to 192.0.2.100" equals "$(st 's["dhcp4_state"], s["applied"]["ipv4"]')" "BOUND 192.0.2.100"
+check "still BOUND to 192.0.2.100" equals "$(st 's["state"], s["ipv4_address"]')" "BOUND 192.0.2.100"
 
 echo "== hostile responses are counted and ignored"
-before=$(st 's["counters"]["dropped_malformed"], s["counters"]["dropped_unexpected"]')
+before=$(st 's["counters"]["dropped"]["malformed"], s["counters"]["dropped"]["unexpected"]')
 acquired_before=$(st 's["lease"]["expires_in"] + 0')
 lab_exec isp "$LAB_PYTHON" "$here/inject.py" 2001:db8:46::2 \
   truncated oversized no87 badpsid psidoverflow garbage wrongxid >/dev/null
 read -r m0 u0 <<<"$before"
 counted() {
   local m u
-  read -r m u <<<"$(st 's["counters"]["dropped_malformed"], s["counters"]["dropped_unexpected"]')"
+  read -r m u <<<"$(st 's["counters"]["dropped"]["malformed"], s["counters"]["dropped"]["unexpected"]')"
   [ "$m" -eq $((m0 + 5)) ] && [ "$u" -eq $((u0 + 2)) ]
 }
 check "5 malformed and 2 unexpected (type 0, wrong xid) counted" wait_for 3 counted
 check "state unchanged: BOUND, 192.0.2.100, PSID 52" \
-  equals "$(st 's["dhcp4_state"], s["applied"]["ipv4"], s["applied"]["psid"]')" "BOUND 192.0.2.100 52"
+  equals "$(st 's["state"], s["ipv4_address"], s["psid"]')" "BOUND 192.0.2.100 52"
 check "lease not changed by them" test "$(st 's["lease"]["expires_in"] + 0')" -le "$acquired_before"
 check "lwb4d still runs" kill -0 "$pid"
 
@@ -117,12 +117,12 @@ n=$(log_count "INIT-REBOOT -> REBOOTING")
 start_lwb4d
 check "INIT-REBOOT from the stored lease" wait_for 5 more_in_log "INIT-REBOOT -> REBOOTING" "$n"
 check "BOUND again to 192.0.2.100" wait_for 5 bound
-check "same address" equals "$(st 's["applied"]["ipv4"]')" 192.0.2.100
+check "same address" equals "$(st 's["ipv4_address"]')" 192.0.2.100
 
 echo "== server gone until the lease expires: withdrawal, never 169.254"
 kea_stop
 check "withdrawn at lease expiry" wait_for $((VALID + 5)) log_has "withdraw"
-check "nothing applied any more" equals "$(st 's["applied"]')" None
+check "nothing applied any more (withdrawn)" equals "$(st 's["ipv4_address"], s["port_ranges"]')" "None None"
 check "no 169.254/16 address in the cpe" no_link_local_v4
 kea_start >/dev/null
 check "provisions again once the server is back" wait_for 30 bound
@@ -139,7 +139,7 @@ echo "== a server without option 159: a full address"
 kea_restart --fresh --full-address >/dev/null
 start_lwb4d
 check "BOUND with a full address" wait_for 5 bound
-check "PSID-len 0, 65535 ports" equals "$(st 's["applied"]["psid_len"], s["applied"]["ports"]')" "0 65535"
+check "not shared: PSID-len 0, 65535 ports" equals "$(st 's["shared"], s["psid_len"], s["port_count"]')" "False 0 65535"
 stop_lwb4d TERM || true
 
 echo

@@ -18,30 +18,59 @@ int64_t seconds_until(client::TimePoint at, client::TimePoint now) {
   return std::chrono::duration_cast<client::Seconds>(at - now).count();
 }
 
-void write_state(JsonWriter& w, const client::DesiredState& s) {
-  w.begin_object();
-  w.key("mode").string(client::mode_name(s.mode));
-  w.key("ipv4").string(s.ipv4.to_string());
-  w.key("offset").number(s.ports.offset());
-  w.key("psid_len").number(s.ports.psid_len());
-  w.key("psid").number(s.ports.psid());
-  w.key("ports").number(s.ports.count());
-  auto ranges = s.ports.ranges();
-  w.key("ranges_count").number(static_cast<int64_t>(ranges.size()));
-  w.key("ranges").begin_array();
-  for (size_t i = 0; i < ranges.size() && i < kMaxRangesListed; ++i) {
-    w.begin_array().number(ranges[i].first).number(ranges[i].last).end_array();
+// The state's members, in the schema of issue 3's `lwb4ctl status --json`.
+// With no state every member is null (or empty), so the keys never change.
+void write_state_members(JsonWriter& w, const client::DesiredState* s) {
+  auto text = [&](const char* key, const std::string& value) {
+    w.key(key);
+    if (s) {
+      w.string(value);
+    } else {
+      w.null();
+    }
+  };
+  auto number = [&](const char* key, int64_t value) {
+    w.key(key);
+    if (s) {
+      w.number(value);
+    } else {
+      w.null();
+    }
+  };
+  text("mode", s ? client::mode_name(s->mode) : "");
+  text("ipv4_address", s ? s->ipv4.to_string() : "");
+  w.key("shared");
+  if (s) {
+    w.boolean(!s->ports.is_full());
+  } else {
+    w.null();
+  }
+  number("psid_offset", s ? s->ports.offset() : 0);
+  number("psid_len", s ? s->ports.psid_len() : 0);
+  number("psid", s ? s->ports.psid() : 0);
+  number("port_count", s ? s->ports.count() : 0);
+  w.key("port_ranges");
+  std::vector<PortRange> ranges;
+  if (s) {
+    ranges = s->ports.ranges();
+    w.begin_array();
+    for (size_t i = 0; i < ranges.size() && i < kMaxRangesListed; ++i) {
+      w.begin_array().number(ranges[i].first).number(ranges[i].last).end_array();
+    }
+    w.end_array();
+  } else {
+    w.null();
+  }
+  w.key("port_ranges_truncated").boolean(ranges.size() > kMaxRangesListed);
+  text("br_address", s ? s->br.to_string() : "");
+  text("softwire_source", s ? s->softwire_source.to_string() : "");
+  w.key("source_is_constructed").boolean(s && s->source_is_constructed);
+  w.key("dns").begin_array();
+  if (s) {
+    for (const Ipv4Address& a : s->dns_servers)
+      w.string(a.to_string());
   }
   w.end_array();
-  w.key("ranges_truncated").boolean(ranges.size() > kMaxRangesListed);
-  w.key("br").string(s.br.to_string());
-  w.key("softwire_source").string(s.softwire_source.to_string());
-  w.key("source_is_constructed").boolean(s.source_is_constructed);
-  w.key("dns").begin_array();
-  for (const Ipv4Address& a : s.dns_servers)
-    w.string(a.to_string());
-  w.end_array();
-  w.end_object();
 }
 
 // The seconds left until a lease timer, null for an infinite one.
@@ -119,6 +148,32 @@ std::string state_text(const client::DesiredState& s) {
 std::string status_json(const DaemonStatus& s) {
   JsonWriter w;
   w.begin_object();
+
+  // What the kernel has (the sink applied it); while an apply is pending or
+  // failed, `desired` shows what the engine wants.
+  w.key("state").string(s.engine.dhcp4_state);  // the RFC 2131 state
+  write_state_members(w, s.applied ? &*s.applied : nullptr);
+  w.key("tunnel_interface");
+  if (s.tunnel_interface.empty()) {
+    w.null();
+  } else {
+    w.string(s.tunnel_interface);
+  }
+  if (s.engine.applied != s.applied) {
+    w.key("desired");
+    if (s.engine.applied) {
+      w.begin_object();
+      write_state_members(w, &*s.engine.applied);
+      w.end_object();
+    } else {
+      w.null();
+    }
+  }
+  w.key("dhcp6_state").string(s.engine.dhcp6_state);
+  w.key("servers").begin_array();
+  for (const Ipv6Address& a : s.engine.dhcp4o6_servers)
+    w.string(a.to_string());
+  w.end_array();
   w.key("uplink").begin_object();
   w.key("name").string(s.uplink);
   w.key("up").boolean(s.uplink_state.up);
@@ -134,34 +189,6 @@ std::string status_json(const DaemonStatus& s) {
   }
   w.end_array();
   w.end_object();
-
-  const std::optional<client::DesiredState>& shown = s.applied ? s.applied : s.engine.applied;
-  w.key("mode");
-  if (shown) {
-    w.string(client::mode_name(shown->mode));
-  } else {
-    w.null();
-  }
-  w.key("dhcp6_state").string(s.engine.dhcp6_state);
-  w.key("dhcp4_state").string(s.engine.dhcp4_state);
-  w.key("servers").begin_array();
-  for (const Ipv6Address& a : s.engine.dhcp4o6_servers)
-    w.string(a.to_string());
-  w.end_array();
-  w.key("applied");
-  if (s.applied) {
-    write_state(w, *s.applied);
-  } else {
-    w.null();
-  }
-  if (s.engine.applied != s.applied) {
-    w.key("desired");
-    if (s.engine.applied) {
-      write_state(w, *s.engine.applied);
-    } else {
-      w.null();
-    }
-  }
   w.key("lease");
   if (s.engine.lease) {
     write_lease(w, *s.engine.lease, s.now);
@@ -172,9 +199,11 @@ std::string status_json(const DaemonStatus& s) {
   w.key("counters").begin_object();
   w.key("sent").number(static_cast<int64_t>(c.sent));
   w.key("received").number(static_cast<int64_t>(c.received));
-  w.key("dropped_malformed").number(static_cast<int64_t>(c.dropped_malformed));
-  w.key("dropped_unexpected").number(static_cast<int64_t>(c.dropped_unexpected));
-  w.key("dropped_invalid").number(static_cast<int64_t>(c.dropped_invalid));
+  w.key("dropped").begin_object();
+  w.key("malformed").number(static_cast<int64_t>(c.dropped_malformed));
+  w.key("unexpected").number(static_cast<int64_t>(c.dropped_unexpected));
+  w.key("invalid").number(static_cast<int64_t>(c.dropped_invalid));
+  w.end_object();
   w.end_object();
   w.end_object();
   return w.str() + "\n";

@@ -23,6 +23,7 @@ struct DaemonStatus {
   // What the StateSink last applied successfully (nullopt: nothing, or
   // withdrawn). When it differs from engine.applied, both are shown.
   std::optional<client::DesiredState> applied;
+  std::string tunnel_interface;  // the softwire device, empty without a kernel adapter
   client::TimePoint now;
 };
 

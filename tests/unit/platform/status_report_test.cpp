@@ -52,22 +52,24 @@ size_t count(const std::string& text, const std::string& part) {
 }
 
 TEST(StatusJson, Bound) {
-  EXPECT_EQ(status_json(bound_status()),
-            "{\"uplink\":{\"name\":\"wan0\",\"up\":true,\"link_local\":\"fe80::1\","
+  DaemonStatus s = bound_status();
+  s.tunnel_interface = "lwb4-wan0";
+  EXPECT_EQ(status_json(s),
+            "{\"state\":\"BOUND\",\"mode\":\"dhcp4o6\",\"ipv4_address\":\"192.0.2.18\","
+            "\"shared\":true,\"psid_offset\":0,\"psid_len\":8,\"psid\":52,\"port_count\":256,"
+            "\"port_ranges\":[[13312,13567]],\"port_ranges_truncated\":false,"
+            "\"br_address\":\"2001:db8:ffff::1\",\"softwire_source\":\"2001:db8:1::3\","
+            "\"source_is_constructed\":false,\"dns\":[\"192.0.2.53\"],"
+            "\"tunnel_interface\":\"lwb4-wan0\","
+            "\"dhcp6_state\":\"informed\",\"servers\":[\"2001:db8::547\"],"
+            "\"uplink\":{\"name\":\"wan0\",\"up\":true,\"link_local\":\"fe80::1\","
             "\"global\":[\"2001:db8:1::3/64\"]},"
-            "\"mode\":\"dhcp4o6\",\"dhcp6_state\":\"informed\",\"dhcp4_state\":\"BOUND\","
-            "\"servers\":[\"2001:db8::547\"],"
-            "\"applied\":{\"mode\":\"dhcp4o6\",\"ipv4\":\"192.0.2.18\",\"offset\":0,"
-            "\"psid_len\":8,\"psid\":52,\"ports\":256,\"ranges_count\":1,"
-            "\"ranges\":[[13312,13567]],\"ranges_truncated\":false,"
-            "\"br\":\"2001:db8:ffff::1\",\"softwire_source\":\"2001:db8:1::3\","
-            "\"source_is_constructed\":false,\"dns\":[\"192.0.2.53\"]},"
             "\"lease\":{\"address\":\"192.0.2.18\",\"server_id\":\"192.0.2.1\","
             "\"transport_source\":\"2001:db8:1::2\",\"lease_time\":3600,\"t1\":1800,"
             "\"t2\":3150,\"age\":600,\"renew_in\":1199,\"rebind_in\":2549,"
             "\"expires_in\":2999},"
-            "\"counters\":{\"sent\":12,\"received\":10,\"dropped_malformed\":1,"
-            "\"dropped_unexpected\":2,\"dropped_invalid\":3}}\n");
+            "\"counters\":{\"sent\":12,\"received\":10,"
+            "\"dropped\":{\"malformed\":1,\"unexpected\":2,\"invalid\":3}}}\n");
 }
 
 TEST(StatusJson, NothingYet) {
@@ -76,24 +78,43 @@ TEST(StatusJson, NothingYet) {
   s.engine.dhcp6_state = "waiting";
   s.engine.dhcp4_state = "INIT";
   EXPECT_EQ(status_json(s),
-            "{\"uplink\":{\"name\":\"wan0\",\"up\":false,\"link_local\":null,\"global\":[]},"
-            "\"mode\":null,\"dhcp6_state\":\"waiting\",\"dhcp4_state\":\"INIT\","
-            "\"servers\":[],\"applied\":null,\"lease\":null,"
-            "\"counters\":{\"sent\":0,\"received\":0,\"dropped_malformed\":0,"
-            "\"dropped_unexpected\":0,\"dropped_invalid\":0}}\n");
+            "{\"state\":\"INIT\",\"mode\":null,\"ipv4_address\":null,\"shared\":null,"
+            "\"psid_offset\":null,\"psid_len\":null,\"psid\":null,\"port_count\":null,"
+            "\"port_ranges\":null,\"port_ranges_truncated\":false,\"br_address\":null,"
+            "\"softwire_source\":null,\"source_is_constructed\":false,\"dns\":[],"
+            "\"tunnel_interface\":null,\"dhcp6_state\":\"waiting\",\"servers\":[],"
+            "\"uplink\":{\"name\":\"wan0\",\"up\":false,\"link_local\":null,\"global\":[]},"
+            "\"lease\":null,"
+            "\"counters\":{\"sent\":0,\"received\":0,"
+            "\"dropped\":{\"malformed\":0,\"unexpected\":0,\"invalid\":0}}}\n");
+}
+
+TEST(StatusJson, FullAddressIsNotShared) {
+  DaemonStatus s = bound_status();
+  s.applied->ports = PortSet::full();
+  s.engine.applied = s.applied;
+  std::string json = status_json(s);
+  EXPECT_TRUE(contains(json,
+                       "\"shared\":false,\"psid_offset\":0,\"psid_len\":0,\"psid\":0,"
+                       "\"port_count\":65535,\"port_ranges\":[[1,65535]],"))
+      << json;
 }
 
 TEST(StatusJson, DesiredShownWhenTheApplyFailed) {
   DaemonStatus s = bound_status();
   s.applied.reset();
   std::string json = status_json(s);
-  EXPECT_TRUE(contains(json, "\"mode\":\"dhcp4o6\",")) << json;
-  EXPECT_TRUE(contains(json, "\"applied\":null,\"desired\":{\"mode\":\"dhcp4o6\",")) << json;
+  EXPECT_TRUE(contains(json, "\"state\":\"BOUND\",\"mode\":null,")) << json;
+  EXPECT_TRUE(contains(json,
+                       "\"tunnel_interface\":null,\"desired\":{\"mode\":\"dhcp4o6\",\"ipv4_"
+                       "address\":\"192.0.2.18\","))
+      << json;
   // And a withdraw not yet done: applied, but the engine wants nothing.
   s = bound_status();
   s.engine.applied.reset();
   json = status_json(s);
-  EXPECT_TRUE(contains(json, "\"dns\":[\"192.0.2.53\"]},\"desired\":null,\"lease\":")) << json;
+  EXPECT_TRUE(contains(json, "\"tunnel_interface\":null,\"desired\":null,\"dhcp6_state\":"))
+      << json;
 }
 
 TEST(StatusJson, LongRangeListIsTruncated) {
@@ -101,9 +122,9 @@ TEST(StatusJson, LongRangeListIsTruncated) {
   s.applied->ports = *PortSet::create(15, 1, 1);  // one port per range
   s.engine.applied = s.applied;
   std::string json = status_json(s);
-  EXPECT_TRUE(contains(json, "\"ports\":32767,\"ranges_count\":32767,\"ranges\":[[3,3],[5,5],"));
+  EXPECT_TRUE(contains(json, "\"port_count\":32767,\"port_ranges\":[[3,3],[5,5],"));
   EXPECT_EQ(count(json, "],["), kMaxRangesListed - 1);
-  EXPECT_TRUE(contains(json, "[2049,2049]],\"ranges_truncated\":true,"));
+  EXPECT_TRUE(contains(json, "[2049,2049]],\"port_ranges_truncated\":true,"));
 }
 
 TEST(StatusJson, LeaseTimers) {
