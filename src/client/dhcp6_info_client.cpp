@@ -139,7 +139,7 @@ void Dhcp6InfoClient::stop(Outbox& out) {
 void Dhcp6InfoClient::begin_delay(TimePoint now, Random& random, Outbox& out) {
   // RFC 8415 §18.2.6: the first Information-request, also after a refresh,
   // MUST wait a random 0..INF_MAX_DELAY.
-  enter_state(State::kDelaying, now + random.uniform(Millis(0), kInfMaxDelay), out);
+  enter_state(State::kDelaying, now + random.uniform(Millis(0), config_.max_start_delay), out);
 }
 
 void Dhcp6InfoClient::on_timer(TimePoint now, Random& random, Outbox& out) {

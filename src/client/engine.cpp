@@ -45,7 +45,16 @@ Dhcp4o6ClientConfig dhcp4_config(const EngineConfig& c) {
   d.mac = c.mac;
   d.offer_policy = c.offer_policy;
   d.offer_window = c.offer_window;
+  if (!c.start_delays) d.init_delay_min = d.init_delay_max = Millis(0);
   return d;
+}
+
+Dhcp6InfoConfig info_config(const EngineConfig& c) {
+  Dhcp6InfoConfig i;
+  i.duid = c.duid;
+  i.oro = {88, 90, 96, 94, 111, 23, 24, 32, 83, 137};
+  if (!c.start_delays) i.max_start_delay = Millis(0);
+  return i;
 }
 
 }  // namespace
@@ -54,7 +63,7 @@ struct Engine::Impl {
   Impl(EngineConfig c, Random& r)
       : config(std::move(c)),
         random(r),
-        info(Dhcp6InfoConfig{config.duid, {88, 90, 96, 94, 111, 23, 24, 32, 83, 137}}),
+        info(info_config(config)),
         dhcp4(dhcp4_config(config), r) {}
 
   EngineConfig config;

@@ -52,6 +52,9 @@ struct Dhcp6InfoConfig {
   // Requested options, in this order. 32 and 83 are appended when missing
   // (RFC 8415 §18.2.6: the ORO MUST hold them).
   std::vector<uint16_t> oro = {88, 90, 96, 94, 111, 23, 24, 32, 83};
+  // Upper bound of the random delay before each exchange. RFC 8415 §18.2.6
+  // requires INF_MAX_DELAY; only tests and benchmarks lower it.
+  Millis max_start_delay = kInfMaxDelay;
 };
 
 // What one valid Reply said. Equality is "same content" for generation().

@@ -45,6 +45,10 @@ struct EngineConfig {
   // picks a global address of the uplink (longest match with option 137 if
   // the server sent one, else the first).
   std::optional<Ipv6Address> softwire_source;
+  // The random waits before the first Information-request (RFC 8415
+  // §18.2.6, a MUST) and before DHCPDISCOVER (RFC 2131 §4.4.1). They spread
+  // CPEs that boot together; only tests and benchmarks turn them off.
+  bool start_delays = true;
 };
 
 // One IPv6 address of the uplink as the kernel reports it.

@@ -128,6 +128,51 @@ TEST_F(EngineTest, ProvisionsFromInformationRequestToBound) {
   EXPECT_EQ(s.counters.received, 3u);
 }
 
+TEST(EngineStartDelays, OffMeansEveryMessageGoesOutWithoutWaiting) {
+  PinnedRandom random(PinnedRandom::Pin::kHigh);  // the longest waits, if there were any
+  EngineConfig c;
+  c.duid = dhcp6::Duid::make_ll(dhcp6::kHwTypeEthernet, kMac).value();
+  c.start_delays = false;
+  c.offer_window = Millis(0);
+  Engine engine(c, random);
+  const TimePoint t0 = at_ms(5000);
+  UplinkState u;
+  u.up = true;
+  u.link_local = kLinkLocal;
+  u.global = {{kGlobal, 64}};
+  engine.on_uplink(u, t0);
+  engine.start(t0, std::nullopt);
+  // Each deadline is due at once: time never advances past t0.
+  auto next = [&] {
+    EXPECT_EQ(engine.next_deadline(), t0);
+    engine.on_timer(t0);
+    auto sent = transmits(engine.take_actions());
+    EXPECT_EQ(sent.size(), 1u);
+    return sent.empty() ? Transmit{} : sent[0];
+  };
+  Transmit info = next();
+  dhcp6::Message q = dhcp6::decode_message(info.payload).value();
+  dhcp6::Message r;
+  r.type = dhcp6::MessageType::kReply;
+  r.transaction_id = q.transaction_id;
+  r.server_id = dhcp6::Duid::make_en(2495, std::vector<uint8_t>{1}).value();
+  r.client_id = q.client_id;
+  r.dhcp4o6_servers = std::vector<Ipv6Address>{kServer};
+  r.s46_brs = {kBr};
+  engine.on_datagram(dhcp6::encode_message(r).value(), kServer, t0);
+  engine.take_actions();
+  dhcp4::Message discover = inner_of(next());
+  // With no offer window the REQUEST answers the OFFER at once.
+  engine.on_datagram(response(offer_to(discover, kOffered, kKeaPorts)), kServer, t0);
+  auto sent = transmits(engine.take_actions());
+  ASSERT_EQ(sent.size(), 1u);
+  dhcp4::Message request = inner_of(sent[0]);
+  EXPECT_EQ(request.message_type, dhcp4::MessageType::kRequest);
+  engine.on_datagram(response(ack_to(request, kOffered, kKeaPorts)), kServer, t0);
+  EXPECT_EQ(applies(engine.take_actions()).size(), 1u);
+  EXPECT_EQ(engine.status().dhcp4_state, "BOUND");
+}
+
 TEST_F(EngineTest, NothingIsSentWithoutAnUplink) {
   engine_.start(now_, std::nullopt);
   EXPECT_EQ(engine_.next_deadline(), kNever);
