@@ -22,7 +22,7 @@ VALID=20 RENEW=5 REBIND=10
 dir="" sock="" log="" pid=""
 
 start_lwb4d() {
-  ip netns exec "$(lab_ns cpe)" "$LWB4D" --uplink wan0 --kernel none --state-dir "$dir/state" \
+  ip netns exec "$(lab_ns cpe)" "$LWB4D" --uplink wan0 --state-dir "$dir/state" \
     --control "$sock" --foreground --log-level debug >>"$log" 2>&1 &
   pid=$!
 }
@@ -46,7 +46,9 @@ equals() { [ "$1" = "$2" ] || { echo "    got '$1', want '$2'"; return 1; }; }
 kea_has_lease() { grep -q "^$1," <<<"$(lab_kea_leases)"; }
 no_link_local_v4() { ! lab_exec cpe ip -4 addr show | grep -q '169\.254\.'; }
 
+capture=""
 cleanup() {
+  [ -n "$capture" ] && kill "$capture" 2>/dev/null
   [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
   [ -n "$pid" ] && wait "$pid" 2>/dev/null
   if [ "$failed" -gt 0 ] && [ -n "$log" ] && [ -f "$log" ]; then
@@ -67,6 +69,12 @@ lab_up --valid "$VALID" --renew "$RENEW" --rebind "$REBIND" >/dev/null
 dir=$(lab_dir)
 sock=$dir/lwb4.sock
 log=$dir/lwb4d.log
+
+# Every frame on the CPE's uplink for the whole run: RFC 7618 §5 forbids
+# ARP with the shared address, and nothing of lwb4's should ever ARP.
+ip netns exec "$(lab_ns cpe)" tcpdump -i wan0 -n -U -w "$dir/wan0.pcap" >/dev/null 2>&1 &
+capture=$!
+sleep 0.5
 
 echo "== provisioning (Information-request, DISCOVER/OFFER/REQUEST/ACK)"
 start_lwb4d
@@ -141,6 +149,13 @@ start_lwb4d
 check "BOUND with a full address" wait_for 5 bound
 check "not shared: PSID-len 0, 65535 ports" equals "$(st 's["shared"], s["psid_len"], s["port_count"]')" "False 0 65535"
 stop_lwb4d TERM || true
+
+echo "== the capture of the uplink"
+kill -INT "$capture"
+wait "$capture" || true
+frames() { tcpdump -n -r "$dir/wan0.pcap" "$@" 2>/dev/null | wc -l; }
+check "the capture holds the DHCP exchanges" test "$(frames udp port 547)" -gt 20
+check "no ARP packet on the uplink" equals "$(frames arp)" 0
 
 echo
 check_summary
