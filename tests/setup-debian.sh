@@ -12,7 +12,7 @@ case $profile in
 build) ;;
 lab | all)
   packages+=(
-    kea-dhcp4-server kea-dhcp6-server nftables iproute2 iputils-ping
+    kea-dhcp4-server kea-dhcp6-server nftables iproute2 iputils-ping tcpdump
     python3 procps shellcheck
   )
   ;;
