@@ -7,7 +7,7 @@
 #     all:   (default) build + lab + test tools, fuzzing and cross compilers
 set -euo pipefail
 profile=${1:-all}
-packages=(cmake ninja-build g++ pkg-config file libnl-3-dev libnl-route-3-dev)
+packages=(cmake ninja-build g++ pkg-config file libnl-3-dev libnl-route-3-dev libnftnl-dev libmnl-dev)
 case $profile in
 build) ;;
 lab | all)

@@ -1,0 +1,485 @@
+#include "nft/nat_plan.hpp"
+
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter_ipv4.h>
+#include <net/if.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace lwb4::nft {
+namespace {
+
+constexpr uint8_t kProtoIcmp = 1;            // RFC 792
+constexpr uint8_t kProtoTcp = 6;             // RFC 9293
+constexpr uint8_t kProtoUdp = 17;            // RFC 768
+constexpr uint8_t kIcmpEchoReply = 0;        // RFC 792
+constexpr uint8_t kIcmpUnreachable = 3;      // RFC 792 (incl. fragmentation needed, RFC 1191)
+constexpr uint8_t kIcmpEchoRequest = 8;      // RFC 792
+constexpr uint8_t kIcmpTimeExceeded = 11;    // RFC 792
+constexpr uint32_t kIcmpIdOffset = 4;        // RFC 792: type, code, checksum, identifier
+constexpr uint32_t kIcmpChecksumOffset = 2;  // RFC 792
+constexpr uint32_t kTcpChecksumOffset = 16;  // RFC 9293 §3.1
+constexpr uint32_t kUdpChecksumOffset = 6;   // RFC 768
+constexpr uint32_t kIcmpErrorInner = 8;      // RFC 792: the original IP header follows
+constexpr uint8_t kInnerVersionIhl = 0x45;   // RFC 791: IPv4 without options
+constexpr uint32_t kInnerHeaderLength = 20;  // RFC 791
+
+// Chain priorities (include/uapi/linux/netfilter_ipv4.h).
+constexpr int32_t kPrioritySnat = NF_IP_PRI_NAT_SRC - 1;     // pre-empts fw4's srcnat
+constexpr int32_t kPriorityEgress = NF_IP_PRI_NAT_SRC + 50;  // after every SNAT
+constexpr int32_t kPriorityIngress = NF_IP_PRI_RAW;          // after defrag, before conntrack
+constexpr int32_t kPriorityGuard = NF_IP_PRI_MANGLE;         // after conntrack, before DNAT
+
+Bytes be16(uint16_t v) {
+  return {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
+}
+Bytes u8(uint8_t v) {
+  return {v};
+}
+Bytes host32(uint32_t v) {
+  Bytes b(4);
+  std::memcpy(b.data(), &v, 4);
+  return b;
+}
+Bytes ifname_bytes(const std::string& name) {
+  Bytes b(IFNAMSIZ, 0);
+  std::memcpy(b.data(), name.data(), name.size());
+  return b;
+}
+
+const char* proto_name(uint8_t proto) {
+  switch (proto) {
+    case kProtoTcp:
+      return "tcp";
+    case kProtoUdp:
+      return "udp";
+    default:
+      return "icmp";
+  }
+}
+
+// Appends expressions and their nft text side by side.
+class RuleBuilder {
+ public:
+  RuleBuilder& iifname(const std::string& name) {
+    return ifname(NFT_META_IIFNAME, "iifname", name);
+  }
+  RuleBuilder& oifname(const std::string& name) {
+    return ifname(NFT_META_OIFNAME, "oifname", name);
+  }
+
+  RuleBuilder& l4proto(uint8_t proto) {
+    add(MetaExpr{NFT_META_L4PROTO}, CmpExpr{kReg1, NFT_CMP_EQ, u8(proto)});
+    return text(std::string("meta l4proto ") + proto_name(proto));
+  }
+  RuleBuilder& l4proto_not(std::initializer_list<uint8_t> protos) {
+    exprs_.push_back(MetaExpr{NFT_META_L4PROTO});
+    std::string names;
+    for (uint8_t p : protos) {
+      exprs_.push_back(CmpExpr{kReg1, NFT_CMP_NEQ, u8(p)});
+      names += names.empty() ? "" : ", ";
+      names += proto_name(p);
+    }
+    return text("meta l4proto != { " + names + " }");
+  }
+  // Offset 12: source, 16: destination (RFC 791 §3.1).
+  RuleBuilder& ip_addr(bool source, Ipv4Address a, bool negate = false) {
+    Bytes b(a.bytes.begin(), a.bytes.end());
+    add(PayloadExpr{NFT_PAYLOAD_NETWORK_HEADER, source ? 12u : 16u, 4},
+        CmpExpr{kReg1, negate ? NFT_CMP_NEQ : NFT_CMP_EQ, b});
+    return text(std::string(source ? "ip saddr " : "ip daddr ") + (negate ? "!= " : "") +
+                a.to_string());
+  }
+  RuleBuilder& icmp_type(uint8_t type) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1}, CmpExpr{kReg1, NFT_CMP_EQ, u8(type)});
+    return text("icmp type " + std::to_string(type));
+  }
+  // (field & mask) != value: the O(1) "outside the set" test.
+  RuleBuilder& field_outside_mask(uint32_t offset, const std::string& field, const PortMask& m) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2},
+        BitwiseExpr{kReg1, kReg1, be16(m.mask), be16(0)},
+        CmpExpr{kReg1, NFT_CMP_NEQ, be16(m.value)});
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " & 0x%04x != 0x%04x", m.mask, m.value);
+    return text(field + buf);
+  }
+  RuleBuilder& field_below(uint32_t offset, const std::string& field, uint16_t min) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2},
+        CmpExpr{kReg1, NFT_CMP_LT, be16(min)});
+    return text(field + " < " + std::to_string(min));
+  }
+  RuleBuilder& field_in_range(uint32_t offset, const std::string& field, uint16_t lo, uint16_t hi) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2},
+        RangeExpr{kReg1, NFT_RANGE_EQ, be16(lo), be16(hi)});
+    return text(field + " " + std::to_string(lo) + "-" + std::to_string(hi));
+  }
+  RuleBuilder& field_eq8(uint32_t offset, uint8_t v) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 1}, CmpExpr{kReg1, NFT_CMP_EQ, u8(v)});
+    return text("@th," + std::to_string(offset * 8) + ",8 " + std::to_string(v));
+  }
+  RuleBuilder& field_eq_addr(uint32_t offset, Ipv4Address a) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 4},
+        CmpExpr{kReg1, NFT_CMP_EQ, Bytes(a.bytes.begin(), a.bytes.end())});
+    return text("@th," + std::to_string(offset * 8) + ",32 " + a.to_string());
+  }
+  RuleBuilder& ct_new() {
+    add(CtExpr{NFT_CT_STATE},
+        BitwiseExpr{kReg1, kReg1, host32(NF_CT_STATE_BIT(IP_CT_NEW)), host32(0)});
+    exprs_.push_back(CmpExpr{kReg1, NFT_CMP_NEQ, host32(0)});
+    return text("ct state new");
+  }
+  // field set field map @map, fixing the L4 checksum at csum_offset.
+  RuleBuilder& map_field(uint32_t offset, uint32_t csum_offset, const std::string& field,
+                         const std::string& map) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2}, LookupExpr{kReg1, map, true, kReg1});
+    exprs_.push_back(PayloadWriteExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2, kReg1,
+                                      NFT_PAYLOAD_CSUM_INET, csum_offset});
+    return text(field + " set " + field + " map @" + map);
+  }
+  RuleBuilder& counter(const char* name) {
+    exprs_.push_back(CounterRefExpr{name});
+    return text(std::string("counter name \"") + name + "\"");
+  }
+  RuleBuilder& drop() {
+    exprs_.push_back(VerdictExpr{NF_DROP});
+    return text("drop");
+  }
+  RuleBuilder& snat(Ipv4Address a, uint16_t lo, uint16_t hi, bool ports) {
+    exprs_.push_back(ImmediateExpr{kReg1, Bytes(a.bytes.begin(), a.bytes.end())});
+    NatExpr nat{NFT_NAT_SNAT, NFPROTO_IPV4, kReg1, 0, 0, 0};
+    std::string t = "snat ip to " + a.to_string();
+    if (ports) {
+      exprs_.push_back(ImmediateExpr{kReg2, be16(lo)});
+      exprs_.push_back(ImmediateExpr{kReg3, be16(hi)});
+      nat.reg_proto_min = kReg2;
+      nat.reg_proto_max = kReg3;
+      nat.flags = NF_NAT_RANGE_PROTO_SPECIFIED;
+      t += ":" + std::to_string(lo) + "-" + std::to_string(hi);
+    }
+    exprs_.push_back(nat);
+    return text(t);
+  }
+
+  Rule build() { return Rule{std::move(exprs_), std::move(text_)}; }
+
+ private:
+  RuleBuilder& ifname(uint32_t key, const char* word, const std::string& name) {
+    add(MetaExpr{key}, CmpExpr{kReg1, NFT_CMP_EQ, ifname_bytes(name)});
+    return text(std::string(word) + " \"" + name + "\"");
+  }
+  template <class... E>
+  void add(E&&... e) {
+    (exprs_.push_back(std::forward<E>(e)), ...);
+  }
+  RuleBuilder& text(const std::string& t) {
+    text_ += text_.empty() ? "" : " ";
+    text_ += t;
+    return *this;
+  }
+
+  std::vector<Expr> exprs_;
+  std::string text_;
+};
+
+struct Field {
+  uint8_t proto;
+  uint32_t offset;
+  uint32_t csum_offset;
+  const char* name;
+};
+constexpr Field kTcpSport{kProtoTcp, 0, kTcpChecksumOffset, "tcp sport"};
+constexpr Field kUdpSport{kProtoUdp, 0, kUdpChecksumOffset, "udp sport"};
+constexpr Field kTcpDport{kProtoTcp, 2, kTcpChecksumOffset, "tcp dport"};
+constexpr Field kUdpDport{kProtoUdp, 2, kUdpChecksumOffset, "udp dport"};
+constexpr Field kIcmpId{kProtoIcmp, kIcmpIdOffset, kIcmpChecksumOffset, "icmp id"};
+
+// The highest window of n ports in 1..65535 that holds no reserved port, so
+// that traffic to and from reserved ports is never mistaken for a mapped
+// flow. `reserved` is sorted.
+std::optional<uint16_t> virtual_window(uint32_t n, const std::vector<uint16_t>& reserved) {
+  uint32_t gap_end = 65535;
+  for (auto it = reserved.rbegin();; ++it) {
+    uint32_t gap_start = it == reserved.rend() ? 1 : uint32_t{*it} + 1;
+    if (gap_end >= gap_start && gap_end - gap_start + 1 >= n) {
+      return static_cast<uint16_t>(gap_end - n + 1);
+    }
+    if (it == reserved.rend()) return std::nullopt;
+    if (*it == 0) return std::nullopt;
+    gap_end = uint32_t{*it} - 1;
+  }
+}
+
+void plan_full(const NatConfig& c, NatPlan& plan) {
+  Chain snat{"snat", "nat", NF_INET_POST_ROUTING, kPrioritySnat, {}};
+  // An unshared address: plain SNAT, every port and protocol (RFC 7596 §5.1).
+  snat.rules.push_back(RuleBuilder().oifname(c.oifname).snat(c.address, 0, 0, false).build());
+  plan.chains.push_back(std::move(snat));
+}
+
+void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint16_t first,
+                 NatPlan& plan) {
+  const PortSet& set = c.ports;
+  const PortMask mask = set.mask();
+  const std::string& sw = c.oifname;
+  const Ipv4Address a = c.address;
+  uint16_t last = static_cast<uint16_t>(first + plan.virtual_count - 1);
+
+  PortMap v2p{"v2p", {}};
+  PortMap p2v{"p2v", {}};
+  uint32_t v = first;
+  for (uint32_t i = 0; i < set.count(); ++i) {
+    uint16_t port = set.port_at(i);
+    if (std::binary_search(reserved.begin(), reserved.end(), port)) continue;
+    v2p.elements.emplace_back(static_cast<uint16_t>(v), port);
+    p2v.elements.emplace_back(port, static_cast<uint16_t>(v));
+    ++v;
+  }
+  std::sort(p2v.elements.begin(), p2v.elements.end());
+  plan.maps.push_back(std::move(v2p));
+  plan.maps.push_back(std::move(p2v));
+  plan.counters = {kCounterEgressProtocol, kCounterEgressPort, kCounterInbound};
+
+  // SNAT into the virtual pool; the ICMP echo identifier is NAT'd like a
+  // port (RFC 5508 §3.1, RFC 7596 §8.2).
+  Chain snat{"snat", "nat", NF_INET_POST_ROUTING, kPrioritySnat, {}};
+  for (uint8_t proto : {kProtoTcp, kProtoUdp, kProtoIcmp}) {
+    snat.rules.push_back(
+        RuleBuilder().oifname(sw).l4proto(proto).snat(a, first, last, true).build());
+  }
+
+  Chain egress{"egress", "filter", NF_INET_POST_ROUTING, kPriorityEgress, {}};
+  // Protocols without ports cannot share the address (RFC 7618 §7.1).
+  egress.rules.push_back(RuleBuilder()
+                             .oifname(sw)
+                             .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
+                             .counter(kCounterEgressProtocol)
+                             .drop()
+                             .build());
+  egress.rules.push_back(
+      RuleBuilder().oifname(sw).ip_addr(true, a, true).counter(kCounterEgressPort).drop().build());
+  for (const Field& f : {kTcpSport, kUdpSport}) {
+    egress.rules.push_back(RuleBuilder()
+                               .oifname(sw)
+                               .l4proto(f.proto)
+                               .map_field(f.offset, f.csum_offset, f.name, "v2p")
+                               .build());
+  }
+  egress.rules.push_back(RuleBuilder()
+                             .oifname(sw)
+                             .l4proto(kProtoIcmp)
+                             .icmp_type(kIcmpEchoRequest)
+                             .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "v2p")
+                             .build());
+  // Whatever escaped the mapping must still be inside the set (RFC 7597 §5.1).
+  for (const Field& f : {kTcpSport, kUdpSport}) {
+    egress.rules.push_back(RuleBuilder()
+                               .oifname(sw)
+                               .l4proto(f.proto)
+                               .field_outside_mask(f.offset, "th sport", mask)
+                               .counter(kCounterEgressPort)
+                               .drop()
+                               .build());
+    egress.rules.push_back(RuleBuilder()
+                               .oifname(sw)
+                               .l4proto(f.proto)
+                               .field_below(f.offset, "th sport", mask.min_port)
+                               .counter(kCounterEgressPort)
+                               .drop()
+                               .build());
+  }
+  for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
+    egress.rules.push_back(RuleBuilder()
+                               .oifname(sw)
+                               .l4proto(kProtoIcmp)
+                               .icmp_type(type)
+                               .field_outside_mask(kIcmpIdOffset, "icmp id", mask)
+                               .counter(kCounterEgressPort)
+                               .drop()
+                               .build());
+    egress.rules.push_back(RuleBuilder()
+                               .oifname(sw)
+                               .l4proto(kProtoIcmp)
+                               .icmp_type(type)
+                               .field_below(kIcmpIdOffset, "icmp id", mask.min_port)
+                               .counter(kCounterEgressPort)
+                               .drop()
+                               .build());
+  }
+
+  Chain ingress{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}};
+  // Nothing outside the set is accepted on the shared address (RFC 7596 §5.1).
+  ingress.rules.push_back(RuleBuilder()
+                              .iifname(sw)
+                              .ip_addr(false, a)
+                              .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
+                              .counter(kCounterInbound)
+                              .drop()
+                              .build());
+  for (const Field& f : {kTcpDport, kUdpDport}) {
+    ingress.rules.push_back(RuleBuilder()
+                                .iifname(sw)
+                                .ip_addr(false, a)
+                                .l4proto(f.proto)
+                                .field_outside_mask(f.offset, "th dport", mask)
+                                .counter(kCounterInbound)
+                                .drop()
+                                .build());
+    ingress.rules.push_back(RuleBuilder()
+                                .iifname(sw)
+                                .ip_addr(false, a)
+                                .l4proto(f.proto)
+                                .field_below(f.offset, "th dport", mask.min_port)
+                                .counter(kCounterInbound)
+                                .drop()
+                                .build());
+  }
+  for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
+    ingress.rules.push_back(RuleBuilder()
+                                .iifname(sw)
+                                .ip_addr(false, a)
+                                .l4proto(kProtoIcmp)
+                                .icmp_type(type)
+                                .field_outside_mask(kIcmpIdOffset, "icmp id", mask)
+                                .counter(kCounterInbound)
+                                .drop()
+                                .build());
+    ingress.rules.push_back(RuleBuilder()
+                                .iifname(sw)
+                                .ip_addr(false, a)
+                                .l4proto(kProtoIcmp)
+                                .icmp_type(type)
+                                .field_below(kIcmpIdOffset, "icmp id", mask.min_port)
+                                .counter(kCounterInbound)
+                                .drop()
+                                .build());
+  }
+  // Real port -> virtual port before conntrack looks the reply up; a
+  // reserved port misses the map and passes unchanged.
+  for (const Field& f : {kTcpDport, kUdpDport}) {
+    ingress.rules.push_back(RuleBuilder()
+                                .iifname(sw)
+                                .ip_addr(false, a)
+                                .l4proto(f.proto)
+                                .map_field(f.offset, f.csum_offset, f.name, "p2v")
+                                .build());
+  }
+  ingress.rules.push_back(RuleBuilder()
+                              .iifname(sw)
+                              .ip_addr(false, a)
+                              .l4proto(kProtoIcmp)
+                              .icmp_type(kIcmpEchoReply)
+                              .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "p2v")
+                              .build());
+  // ICMP errors quote our packet: its source port (or echo id) is real on the
+  // wire and must be virtual for conntrack to relate the error to the flow
+  // (RFC 5508 §4.1; PMTUD needs it, RFC 1191).
+  const uint32_t inner = kIcmpErrorInner;
+  const uint32_t inner_l4 = inner + kInnerHeaderLength;
+  for (uint8_t type : {kIcmpUnreachable, kIcmpTimeExceeded}) {
+    for (uint8_t proto : {kProtoTcp, kProtoUdp, kProtoIcmp}) {
+      RuleBuilder b;
+      b.iifname(sw).ip_addr(false, a).l4proto(kProtoIcmp).icmp_type(type);
+      b.field_eq8(inner, kInnerVersionIhl).field_eq8(inner + 9, proto);
+      b.field_eq_addr(inner + 12, a);
+      uint32_t at = inner_l4;
+      if (proto == kProtoIcmp) {
+        b.field_eq8(inner_l4, kIcmpEchoRequest);
+        at = inner_l4 + kIcmpIdOffset;
+      }
+      std::string field = "@th," + std::to_string(at * 8) + ",16";
+      ingress.rules.push_back(b.map_field(at, kIcmpChecksumOffset, field, "p2v").build());
+    }
+  }
+
+  // A packet mapped into the pool without a conntrack entry is unsolicited:
+  // it must not reach a CPE service that happens to listen on a virtual port.
+  Chain guard{"guard", "filter", NF_INET_PRE_ROUTING, kPriorityGuard, {}};
+  for (const Field& f : {kTcpDport, kUdpDport}) {
+    guard.rules.push_back(RuleBuilder()
+                              .iifname(sw)
+                              .ip_addr(false, a)
+                              .l4proto(f.proto)
+                              .ct_new()
+                              .field_in_range(f.offset, "th dport", first, last)
+                              .counter(kCounterInbound)
+                              .drop()
+                              .build());
+  }
+
+  plan.chains.push_back(std::move(ingress));
+  plan.chains.push_back(std::move(guard));
+  plan.chains.push_back(std::move(snat));
+  plan.chains.push_back(std::move(egress));
+}
+
+const char* hook_name(uint32_t hook) {
+  return hook == NF_INET_PRE_ROUTING ? "prerouting" : "postrouting";
+}
+
+}  // namespace
+
+Result<NatPlan> plan_nat(const NatConfig& config) {
+  if (config.oifname.empty() || config.oifname.size() >= IFNAMSIZ) {
+    return make_error("interface name '%s': must be 1..%d characters", config.oifname.c_str(),
+                      IFNAMSIZ - 1);
+  }
+  NatPlan plan;
+  plan.family = NFPROTO_IPV4;
+  if (config.ports.is_full()) {
+    plan_full(config, plan);
+    return plan;
+  }
+  std::vector<uint16_t> reserved = config.reserved;
+  std::sort(reserved.begin(), reserved.end());
+  reserved.erase(std::unique(reserved.begin(), reserved.end()), reserved.end());
+  for (uint16_t port : reserved) {
+    if (!config.ports.contains(port)) {
+      return make_error("reserved port %u is outside the port set (%s)", port,
+                        config.ports.describe().c_str());
+    }
+  }
+  uint32_t pool = config.ports.count() - static_cast<uint32_t>(reserved.size());
+  if (pool == 0) {
+    return make_error("the %zu reserved ports leave no port for NAT in %s", reserved.size(),
+                      config.ports.describe().c_str());
+  }
+  std::optional<uint16_t> first = virtual_window(pool, reserved);
+  if (!first) {
+    return make_error("no window of %u contiguous ports free of reserved ports for the NAT pool",
+                      pool);
+  }
+  plan.virtual_first = *first;
+  plan.virtual_count = pool;
+  plan_shared(config, reserved, *first, plan);
+  return plan;
+}
+
+std::string NatPlan::to_text() const {
+  std::string out = std::string("table ip ") + kTable + " {\n";
+  for (const std::string& c : counters)
+    out += "\tcounter " + c + " {\n\t}\n";
+  for (const PortMap& m : maps) {
+    out += "\tmap " + m.name + " {\n\t\ttype inet_service : inet_service\n\t\tflags constant\n";
+    out += "\t\telements = { " + std::to_string(m.elements.size()) + " elements";
+    if (!m.elements.empty()) {
+      out += ", " + std::to_string(m.elements.front().first) + " : " +
+             std::to_string(m.elements.front().second) + ", ...";
+    }
+    out += " }\n\t}\n";
+  }
+  for (const Chain& c : chains) {
+    out += "\tchain " + c.name + " {\n\t\ttype " + c.type + " hook " + hook_name(c.hook) +
+           " priority " + std::to_string(c.priority) + "; policy accept;\n";
+    for (const Rule& r : c.rules)
+      out += "\t\t" + r.text + "\n";
+    out += "\t}\n";
+  }
+  return out + "}\n";
+}
+
+}  // namespace lwb4::nft

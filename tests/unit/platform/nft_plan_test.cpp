@@ -1,0 +1,316 @@
+#include <gtest/gtest.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nft/nat_plan.hpp"
+
+namespace lwb4::nft {
+namespace {
+
+bool mentions(const Error& e, const std::string& what) {
+  return e.reason().find(what) != std::string::npos;
+}
+
+PortSet must_set(unsigned a, unsigned k, unsigned psid) {
+  auto r = PortSet::create(a, k, psid);
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? *r : PortSet::full();
+}
+
+Ipv4Address shared_address() {
+  return Ipv4Address{{192, 0, 2, 2}};
+}
+
+NatConfig config(PortSet set, std::vector<uint16_t> reserved = {}) {
+  return NatConfig{shared_address(), set, "sw0", std::move(reserved)};
+}
+
+NatPlan must_plan(const NatConfig& c) {
+  auto r = plan_nat(c);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().reason());
+  return r.ok() ? *r : NatPlan{};
+}
+
+const Chain* chain(const NatPlan& p, const std::string& name) {
+  for (const Chain& c : p.chains) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+const PortMap* port_map(const NatPlan& p, const std::string& name) {
+  for (const PortMap& m : p.maps) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+bool has_rule(const Chain* c, const std::string& text) {
+  if (!c) return false;
+  return std::any_of(c->rules.begin(), c->rules.end(),
+                     [&](const Rule& r) { return r.text == text; });
+}
+
+// Offset 6, PSID-len 6, PSID 52: 63 ranges of 16, 1856-1871 ... 65344-65359.
+TEST(NatPlan, VirtualPoolCoversTheWholeSet) {
+  NatPlan p = must_plan(config(must_set(6, 6, 52)));
+  EXPECT_EQ(p.family, uint32_t{NFPROTO_IPV4});
+  EXPECT_EQ(p.virtual_count, 1008u);
+  EXPECT_EQ(p.virtual_first, 64528);  // 65535 - 1008 + 1: the highest window
+
+  const PortMap* v2p = port_map(p, "v2p");
+  const PortMap* p2v = port_map(p, "p2v");
+  ASSERT_NE(v2p, nullptr);
+  ASSERT_NE(p2v, nullptr);
+  ASSERT_EQ(v2p->elements.size(), 1008u);
+  ASSERT_EQ(p2v->elements.size(), 1008u);
+  EXPECT_EQ(v2p->elements.front(), (std::pair<uint16_t, uint16_t>{64528, 1856}));
+  EXPECT_EQ(v2p->elements[15], (std::pair<uint16_t, uint16_t>{64543, 1871}));
+  EXPECT_EQ(v2p->elements[16], (std::pair<uint16_t, uint16_t>{64544, 2880}));
+  EXPECT_EQ(v2p->elements.back(), (std::pair<uint16_t, uint16_t>{65535, 65359}));
+
+  // The two maps are inverse bijections between the pool and the set.
+  std::map<uint16_t, uint16_t> back(p2v->elements.begin(), p2v->elements.end());
+  for (const auto& [virt, real] : v2p->elements) {
+    EXPECT_EQ(real & 0x03f0, 0x0340) << real;
+    EXPECT_GE(real, 1024);
+    ASSERT_EQ(back.count(real), 1u) << real;
+    EXPECT_EQ(back[real], virt);
+  }
+}
+
+TEST(NatPlan, SnatChainPreemptsFirewall4) {
+  NatPlan p = must_plan(config(must_set(6, 6, 52)));
+  const Chain* snat = chain(p, "snat");
+  ASSERT_NE(snat, nullptr);
+  EXPECT_EQ(snat->type, "nat");
+  EXPECT_EQ(snat->hook, uint32_t{NF_INET_POST_ROUTING});
+  EXPECT_EQ(snat->priority, 99);  // srcnat - 1
+  ASSERT_EQ(snat->rules.size(), 3u);
+  EXPECT_EQ(snat->rules[0].text,
+            "oifname \"sw0\" meta l4proto tcp snat ip to 192.0.2.2:64528-65535");
+  EXPECT_EQ(snat->rules[1].text,
+            "oifname \"sw0\" meta l4proto udp snat ip to 192.0.2.2:64528-65535");
+  EXPECT_EQ(snat->rules[2].text,
+            "oifname \"sw0\" meta l4proto icmp snat ip to 192.0.2.2:64528-65535");
+
+  // The expressions behind the tcp rule.
+  const auto& e = snat->rules[0].exprs;
+  ASSERT_EQ(e.size(), 8u);
+  auto* ifname = std::get_if<CmpExpr>(&e[1]);
+  ASSERT_NE(ifname, nullptr);
+  EXPECT_EQ(ifname->data, (Bytes{'s', 'w', '0', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+  auto* proto = std::get_if<CmpExpr>(&e[3]);
+  ASSERT_NE(proto, nullptr);
+  EXPECT_EQ(proto->data, Bytes{6});
+  auto* addr = std::get_if<ImmediateExpr>(&e[4]);
+  ASSERT_NE(addr, nullptr);
+  EXPECT_EQ(addr->data, (Bytes{192, 0, 2, 2}));
+  auto* lo = std::get_if<ImmediateExpr>(&e[5]);
+  auto* hi = std::get_if<ImmediateExpr>(&e[6]);
+  ASSERT_TRUE(lo && hi);
+  EXPECT_EQ(lo->data, (Bytes{0xfc, 0x10}));  // 64528, network order
+  EXPECT_EQ(hi->data, (Bytes{0xff, 0xff}));  // 65535
+  auto* nat = std::get_if<NatExpr>(&e[7]);
+  ASSERT_NE(nat, nullptr);
+  EXPECT_EQ(nat->type, uint32_t{NFT_NAT_SNAT});
+  EXPECT_EQ(nat->reg_addr, addr->dreg);
+  EXPECT_EQ(nat->reg_proto_min, lo->dreg);
+  EXPECT_EQ(nat->reg_proto_max, hi->dreg);
+  EXPECT_EQ(nat->flags, uint32_t{NF_NAT_RANGE_PROTO_SPECIFIED});
+}
+
+TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
+  NatPlan p = must_plan(config(must_set(6, 6, 52)));
+  const Chain* egress = chain(p, "egress");
+  ASSERT_NE(egress, nullptr);
+  EXPECT_EQ(egress->hook, uint32_t{NF_INET_POST_ROUTING});
+  EXPECT_EQ(egress->priority, 150);  // after srcnat
+  EXPECT_TRUE(has_rule(egress,
+                       "oifname \"sw0\" meta l4proto != { icmp, tcp, udp } counter name "
+                       "\"egress_protocol_dropped\" drop"));
+  EXPECT_TRUE(
+      has_rule(egress, "oifname \"sw0\" meta l4proto tcp tcp sport set tcp sport map @v2p"));
+  EXPECT_TRUE(
+      has_rule(egress, "oifname \"sw0\" meta l4proto udp udp sport set udp sport map @v2p"));
+  EXPECT_TRUE(has_rule(
+      egress, "oifname \"sw0\" meta l4proto icmp icmp type 8 icmp id set icmp id map @v2p"));
+  EXPECT_TRUE(has_rule(egress,
+                       "oifname \"sw0\" meta l4proto tcp th sport & 0x03f0 != 0x0340 counter name "
+                       "\"egress_port_dropped\" drop"));
+  EXPECT_TRUE(has_rule(egress,
+                       "oifname \"sw0\" meta l4proto udp th sport < 1024 counter name "
+                       "\"egress_port_dropped\" drop"));
+  EXPECT_TRUE(has_rule(egress,
+                       "oifname \"sw0\" meta l4proto icmp icmp type 0 icmp id & 0x03f0 != 0x0340 "
+                       "counter name \"egress_port_dropped\" drop"));
+  EXPECT_TRUE(has_rule(egress,
+                       "oifname \"sw0\" ip saddr != 192.0.2.2 counter name "
+                       "\"egress_port_dropped\" drop"));
+
+  // The mapping rewrites the field in place and fixes the TCP checksum.
+  const Rule* map_rule = nullptr;
+  for (const Rule& r : egress->rules) {
+    if (r.text.find("tcp sport set") != std::string::npos) map_rule = &r;
+  }
+  ASSERT_NE(map_rule, nullptr);
+  auto* lookup = std::get_if<LookupExpr>(&map_rule->exprs[map_rule->exprs.size() - 2]);
+  auto* write = std::get_if<PayloadWriteExpr>(&map_rule->exprs.back());
+  ASSERT_TRUE(lookup && write);
+  EXPECT_EQ(lookup->set, "v2p");
+  EXPECT_TRUE(lookup->has_dreg);
+  EXPECT_EQ(write->offset, 0u);
+  EXPECT_EQ(write->len, 2u);
+  EXPECT_EQ(write->csum_type, uint32_t{NFT_PAYLOAD_CSUM_INET});
+  EXPECT_EQ(write->csum_offset, 16u);  // RFC 9293 checksum
+}
+
+TEST(NatPlan, IngressFiltersWithOneMaskAndMapsRealToVirtual) {
+  NatPlan p = must_plan(config(must_set(6, 6, 52)));
+  const Chain* ingress = chain(p, "ingress");
+  ASSERT_NE(ingress, nullptr);
+  EXPECT_EQ(ingress->hook, uint32_t{NF_INET_PRE_ROUTING});
+  EXPECT_EQ(ingress->priority, -300);  // raw: before conntrack
+  const std::string head = "iifname \"sw0\" ip daddr 192.0.2.2 ";
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto tcp th dport & 0x03f0 != 0x0340 counter name "
+                                       "\"inbound_dropped\" drop"));
+  EXPECT_TRUE(has_rule(
+      ingress, head + "meta l4proto udp th dport < 1024 counter name \"inbound_dropped\" drop"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto icmp icmp type 8 icmp id & 0x03f0 != 0x0340 "
+                                       "counter name \"inbound_dropped\" drop"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto != { icmp, tcp, udp } counter name "
+                                       "\"inbound_dropped\" drop"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto tcp tcp dport set tcp dport map @p2v"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto udp udp dport set udp dport map @p2v"));
+  EXPECT_TRUE(
+      has_rule(ingress, head + "meta l4proto icmp icmp type 0 icmp id set icmp id map @p2v"));
+  // The quoted header of a "fragmentation needed" (type 3) about our UDP.
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto icmp icmp type 3 @th,64,8 69 @th,136,8 17 "
+                                       "@th,160,32 192.0.2.2 @th,224,16 set @th,224,16 map @p2v"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto icmp icmp type 11 @th,64,8 69 @th,136,8 1 "
+                                       "@th,160,32 192.0.2.2 @th,224,8 8 @th,256,16 set @th,256,16 "
+                                       "map @p2v"));
+
+  // The O(1) test: one bitwise AND and one compare, whatever the range count.
+  const Rule* filter = nullptr;
+  for (const Rule& r : ingress->rules) {
+    if (r.text.find("tcp th dport & ") != std::string::npos) filter = &r;
+  }
+  ASSERT_NE(filter, nullptr);
+  auto* bitwise = std::get_if<BitwiseExpr>(&filter->exprs[7]);
+  auto* cmp = std::get_if<CmpExpr>(&filter->exprs[8]);
+  ASSERT_TRUE(bitwise && cmp);
+  EXPECT_EQ(bitwise->mask, (Bytes{0x03, 0xf0}));
+  EXPECT_EQ(bitwise->xor_, (Bytes{0x00, 0x00}));
+  EXPECT_EQ(cmp->op, uint32_t{NFT_CMP_NEQ});
+  EXPECT_EQ(cmp->data, (Bytes{0x03, 0x40}));
+}
+
+TEST(NatPlan, UnsolicitedPacketsToThePoolAreDropped) {
+  NatPlan p = must_plan(config(must_set(6, 6, 52)));
+  const Chain* guard = chain(p, "guard");
+  ASSERT_NE(guard, nullptr);
+  EXPECT_EQ(guard->priority, -150);  // after conntrack, before dstnat
+  EXPECT_TRUE(has_rule(guard,
+                       "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto tcp ct state new th dport "
+                       "64528-65535 counter name \"inbound_dropped\" drop"));
+}
+
+TEST(NatPlan, ReservedPortsStayOutOfThePoolAndTheMaps) {
+  // 1856: first port of the set; 65359: its last.
+  NatPlan p = must_plan(config(must_set(6, 6, 52), {65359, 1856, 1856}));
+  EXPECT_EQ(p.virtual_count, 1006u);
+  // 65360..65535 is too small; the window ends just below 65359.
+  EXPECT_EQ(p.virtual_first, 65358 - 1006 + 1);
+  const PortMap* v2p = port_map(p, "v2p");
+  const PortMap* p2v = port_map(p, "p2v");
+  ASSERT_TRUE(v2p && p2v);
+  ASSERT_EQ(v2p->elements.size(), 1006u);
+  EXPECT_EQ(v2p->elements.front().second, 1857);
+  EXPECT_EQ(v2p->elements.back().second, 65358);
+  for (const auto& [real, virt] : p2v->elements) {
+    EXPECT_NE(real, 1856);
+    EXPECT_NE(real, 65359);
+    EXPECT_LT(virt, 65359);
+  }
+}
+
+TEST(NatPlan, Offset4PsidLen8UsesAll240Ports) {
+  NatPlan p = must_plan(config(must_set(4, 8, 0x12)));
+  EXPECT_EQ(p.virtual_count, 240u);
+  EXPECT_EQ(p.virtual_first, 65296);
+  const PortMap* v2p = port_map(p, "v2p");
+  ASSERT_NE(v2p, nullptr);
+  // A = 1: 0x1000 | 0x12 << 4 = 4384.
+  EXPECT_EQ(v2p->elements.front().second, 4384);
+}
+
+TEST(NatPlan, FullAddressIsPlainSnat) {
+  NatPlan p = must_plan(config(PortSet::full(), {80}));
+  EXPECT_EQ(p.virtual_count, 0u);
+  EXPECT_TRUE(p.maps.empty());
+  EXPECT_TRUE(p.counters.empty());
+  ASSERT_EQ(p.chains.size(), 1u);
+  ASSERT_EQ(p.chains[0].rules.size(), 1u);
+  EXPECT_EQ(p.chains[0].priority, 99);
+  EXPECT_EQ(p.chains[0].rules[0].text, "oifname \"sw0\" snat ip to 192.0.2.2");
+  auto* nat = std::get_if<NatExpr>(&p.chains[0].rules[0].exprs.back());
+  ASSERT_NE(nat, nullptr);
+  EXPECT_EQ(nat->reg_proto_min, 0);
+  EXPECT_EQ(nat->flags, 0u);
+}
+
+TEST(NatPlan, RejectsBadInterfaceNames) {
+  NatConfig c = config(must_set(6, 6, 52));
+  c.oifname = "";
+  auto r = plan_nat(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error(), "interface name '': must be 1..15 characters"));
+  c.oifname = "0123456789abcdef";
+  r = plan_nat(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error(), "interface name '0123456789abcdef'"));
+}
+
+TEST(NatPlan, RejectsReservedPortOutsideTheSet) {
+  auto r = plan_nat(config(must_set(6, 6, 52), {1856, 80}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(
+      mentions(r.error(), "reserved port 80 is outside the port set (offset 6, PSID-len 6"));
+}
+
+TEST(NatPlan, RejectsReservingEveryPort) {
+  PortSet set = must_set(4, 8, 0x12);
+  std::vector<uint16_t> all;
+  for (uint32_t i = 0; i < set.count(); ++i)
+    all.push_back(set.port_at(i));
+  auto r = plan_nat(config(set, all));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error(), "the 240 reserved ports leave no port for NAT"));
+}
+
+TEST(NatPlan, RejectsReservedPortsThatSplitEveryWindow) {
+  // Offset 6, PSID-len 1, PSID 0: 32256 ports; 21845 and 43008 (both in the
+  // set) leave gaps of at most 22527 ports.
+  auto r = plan_nat(config(must_set(6, 1, 0), {21845, 43008}));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error(), "no window of 32254 contiguous ports"));
+}
+
+TEST(NatPlan, TextListsTheTable) {
+  std::string t = must_plan(config(must_set(6, 6, 52))).to_text();
+  EXPECT_EQ(t.rfind("table ip lwb4 {\n", 0), 0u);
+  EXPECT_NE(t.find("\tcounter inbound_dropped {\n"), std::string::npos);
+  EXPECT_NE(t.find("elements = { 1008 elements, 64528 : 1856, ... }"), std::string::npos);
+  EXPECT_NE(t.find("\tchain snat {\n\t\ttype nat hook postrouting priority 99; policy accept;\n"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lwb4::nft
