@@ -43,6 +43,8 @@
 #   --pool "FIRST - LAST"              DHCPv4 pool (192.0.2.100 - 192.0.2.110)
 #   --br ADDR                          S46_BR inside S46_CONT_LW (2001:db8:46::b4)
 #   --no-88                            omit OPTION_DHCP4_O_DHCP6_SERVER
+#   --88-empty                         send it empty: clients multicast DHCPV4-QUERY
+#                                      to ff02::1:2 (RFC 7341)
 #   --4o6-port N                       dhcp4o6-port between the daemons (6767)
 #   --debug                            Kea logs at DEBUG level 99
 #   --defaults                         back to the default settings
@@ -53,7 +55,7 @@ LAB_ID_SET=${LAB_ID:+1}
 # Settings of the Kea configuration: the values below are the defaults, the
 # environment may preset them, lab_options (--defaults) changes them.
 LAB_SETTINGS=(LAB_PSID_OFFSET LAB_PSID LAB_PSID_LEN LAB_FULL_ADDRESS LAB_ALWAYS_SEND_159
-  LAB_VALID LAB_RENEW LAB_REBIND LAB_POOL LAB_BR LAB_NO_88 LAB_4O6_PORT LAB_KEA_DEBUG)
+  LAB_VALID LAB_RENEW LAB_REBIND LAB_POOL LAB_BR LAB_NO_88 LAB_88_EMPTY LAB_4O6_PORT LAB_KEA_DEBUG)
 lab__defaults() { # [force]
   local force=${1:-0}
   lab__default LAB_PSID_OFFSET 6
@@ -67,6 +69,7 @@ lab__defaults() { # [force]
   lab__default LAB_POOL "192.0.2.100 - 192.0.2.110"
   lab__default LAB_BR 2001:db8:46::b4
   lab__default LAB_NO_88 0
+  lab__default LAB_88_EMPTY 0
   lab__default LAB_4O6_PORT 6767
   lab__default LAB_KEA_DEBUG 0
 }
@@ -140,6 +143,7 @@ lab_options() {
     --pool) LAB_POOL=$2 && shift ;;
     --br) LAB_BR=$2 && shift ;;
     --no-88) LAB_NO_88=1 ;;
+    --88-empty) LAB_88_EMPTY=1 ;;
     --4o6-port) LAB_4O6_PORT=$2 && shift ;;
     --debug) LAB_KEA_DEBUG=1 ;;
     --fresh) LAB_FRESH=1 ;;
@@ -298,6 +302,9 @@ lab__kea_config() {
   local dir opt88="" opt159="" always=false
   dir=$(lab_dir)
   [ "$LAB_NO_88" = 1 ] || opt88="{\"name\": \"dhcp4o6-server-addr\", \"data\": \"$LAB_ISP_V6\"},"
+  # An empty address list: csv-format false with no hex digits.
+  [ "$LAB_NO_88" = 1 ] || [ "$LAB_88_EMPTY" = 0 ] ||
+    opt88='{"name": "dhcp4o6-server-addr", "csv-format": false, "data": ""},'
   [ "$LAB_ALWAYS_SEND_159" = 1 ] && always=true
   [ "$LAB_FULL_ADDRESS" = 1 ] ||
     opt159="{\"name\": \"v4-portparams\", \"data\": \"$LAB_PSID_OFFSET, $LAB_PSID/$LAB_PSID_LEN\", \"always-send\": $always}"

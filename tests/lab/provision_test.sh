@@ -22,7 +22,7 @@ VALID=20 RENEW=5 REBIND=10
 dir="" sock="" log="" pid=""
 
 start_lwb4d() {
-  ip netns exec "$(lab_ns cpe)" "$LWB4D" --uplink wan0 --state-dir "$dir/state" \
+  ip netns exec "$(lab_ns cpe)" "$LWB4D" --uplink wan0 --kernel none --state-dir "$dir/state" \
     --control "$sock" --foreground --log-level debug >>"$log" 2>&1 &
   pid=$!
 }

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "daemon/clock_sample.hpp"
+#include "netlink/netlink_state_sink.hpp"
 
 namespace lwb4::platform {
 namespace {
@@ -46,7 +47,6 @@ Daemon::Daemon(DaemonConfig config, CommandLine command_line, Logger& log)
     : config_(std::move(config)),
       command_line_(std::move(command_line)),
       log_(log),
-      sink_(log),
       buffer_(kMaxDatagram) {}
 
 Daemon::~Daemon() = default;
@@ -88,9 +88,23 @@ Status Daemon::setup() {
   engine_config.offer_policy = config_.offer_policy;
   engine_config.softwire_source = config_.softwire_source;
 
-  auto dhcp = DhcpSocket::open(config_.uplink, tracker.ifindex());
-  if (!dhcp) return dhcp.error();
-  dhcp_.emplace(std::move(*dhcp));
+  // Coexistence with the uplink's own DHCPv6 client: sockets on specific
+  // addresses only, multicast from a link-local of our own (dhcp_socket.hpp).
+  wire::Bytes duid = engine_config.duid.bytes();
+  if (auto st = uplink_->claim_link_local({duid.begin(), duid.end()}, mac); !st) {
+    log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
+  }
+  dhcp_.emplace(config_.uplink, tracker.ifindex());
+
+  if (config_.kernel == KernelBackend::kNetlink) {
+    KernelConfig kernel{config_.uplink,      config_.softwire,     config_.mtu,
+                        config_.encap_limit, config_.route_metric, config_.route_table};
+    auto sink = NetlinkStateSink::open(std::move(kernel), log_);
+    if (!sink) return sink.error();
+    sink_ = std::move(*sink);
+  } else {
+    sink_ = std::make_unique<LoggingStateSink>(log_);
+  }
 
   auto control =
       ControlServer::open(config_.control_path, *loop_, kControlListen, kControlConnection);
@@ -98,7 +112,7 @@ Status Daemon::setup() {
   control_ = std::move(*control);
 
   for (auto [fd, kind] : {std::pair{signals_->fd(), kSignal}, std::pair{timer_->fd(), kTimer},
-                          std::pair{dhcp_->fd(), kDhcp}, std::pair{uplink_->fd(), kNetlink}}) {
+                          std::pair{uplink_->fd(), kNetlink}}) {
     if (auto st = loop_->add(fd, kind); !st) return st;
   }
 
@@ -115,6 +129,10 @@ Status Daemon::setup() {
   log_.logf(LogLevel::kNotice, "lwb4d %s on %s (ifindex %d), DUID %s, IAID %u, control %s",
             LWB4_VERSION, config_.uplink.c_str(), tracker.ifindex(),
             engine_config.duid.to_string().c_str(), config_.iaid, config_.control_path.c_str());
+  if (const auto& ll = tracker.dedicated_link_local()) {
+    log_.logf(LogLevel::kInfo, "dedicated link-local %s on %s", ll->to_string().c_str(),
+              config_.uplink.c_str());
+  }
   engine_.emplace(std::move(engine_config), random_);
   return {};
 }
@@ -147,6 +165,9 @@ int Daemon::run() {
       if (stop_) break;
     }
   }
+  if (auto st = uplink_->release_link_local(); !st) {
+    log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
+  }
   return 0;
 }
 
@@ -159,7 +180,7 @@ void Daemon::handle(const Event& e) {
       on_timer();
       break;
     case kDhcp:
-      on_datagrams();
+      on_datagrams(e.token.fd);
       break;
     case kNetlink:
       on_uplink_change();
@@ -214,17 +235,18 @@ void Daemon::arm_timer() {
   }
 }
 
-void Daemon::on_datagrams() {
-  if (!dhcp_) return;
+void Daemon::on_datagrams(int fd) {
+  DhcpSocket* socket = dhcp_ ? dhcp_->find_fd(fd) : nullptr;
+  if (!socket) return;
   for (int i = 0; i < kMaxDatagramsPerWake; ++i) {
-    auto d = dhcp_->receive(buffer_);
+    auto d = socket->receive(buffer_);
     if (!d) {
       log_.logf(LogLevel::kDebug, "%s", d.error().reason().c_str());
       continue;
     }
     if (!*d) return;
     const Datagram& dg = **d;
-    if (dg.ifindex != 0 && dg.ifindex != dhcp_->ifindex()) {
+    if (dg.ifindex != 0 && dg.ifindex != socket->ifindex()) {
       log_.logf(LogLevel::kDebug, "dropped a datagram from %s on ifindex %d",
                 dg.from.to_string().c_str(), dg.ifindex);
       continue;
@@ -239,9 +261,11 @@ void Daemon::on_uplink_change() {
   if (auto st = uplink_->process(); !st) {
     log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
   }
-  int ifindex = uplink_->tracker().ifindex();
-  if (ifindex != 0 && (!dhcp_ || dhcp_->ifindex() != ifindex)) reopen_dhcp_socket();
+  if (auto st = uplink_->keep_link_local(); !st) {
+    log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
+  }
   client::UplinkState state = uplink_->tracker().state();
+  sync_dhcp_sockets(state);
   if (state == uplink_state_) return;
   uplink_state_ = std::move(state);
   log_.logf(LogLevel::kInfo, "uplink %s: %s", config_.uplink.c_str(),
@@ -249,27 +273,22 @@ void Daemon::on_uplink_change() {
   engine_->on_uplink(uplink_state_, now_);
 }
 
-// The interface was re-created under the same name: SO_BINDTODEVICE holds
-// the old ifindex, so bind a new socket.
-void Daemon::reopen_dhcp_socket() {
-  if (dhcp_) {
-    loop_->remove(dhcp_->fd());
-    dhcp_.reset();
-  }
+// Sockets of addresses the uplink lost are closed; the next send opens one
+// anew. A re-created interface (new ifindex) closes them all, since
+// SO_BINDTODEVICE holds the old one.
+void Daemon::sync_dhcp_sockets(const client::UplinkState& state) {
+  auto unregister = [this](int fd) { loop_->remove(fd); };
   int ifindex = uplink_->tracker().ifindex();
-  auto dhcp = DhcpSocket::open(config_.uplink, ifindex);
-  if (!dhcp) {
-    log_.logf(LogLevel::kWarning, "%s", dhcp.error().reason().c_str());
-    return;
+  if (ifindex != 0 && dhcp_->ifindex() != ifindex) {
+    dhcp_->reset(ifindex, unregister);
+    log_.logf(LogLevel::kInfo, "uplink %s is ifindex %d now; DHCP sockets closed",
+              config_.uplink.c_str(), ifindex);
   }
-  dhcp_.emplace(std::move(*dhcp));
-  if (auto st = loop_->add(dhcp_->fd(), kDhcp); !st) {
-    log_.logf(LogLevel::kError, "%s", st.error().reason().c_str());
-    dhcp_.reset();
-    return;
-  }
-  log_.logf(LogLevel::kInfo, "uplink %s is ifindex %d now; DHCP socket reopened",
-            config_.uplink.c_str(), ifindex);
+  std::vector<Ipv6Address> keep;
+  if (state.link_local) keep.push_back(*state.link_local);
+  for (const client::UplinkAddress& a : state.global)
+    keep.push_back(a.address);
+  dhcp_->retain(keep, unregister);
 }
 
 void Daemon::on_control(int fd, uint32_t events) {
@@ -343,23 +362,32 @@ void Daemon::perform_actions() {
   client::Outbox actions = engine_->take_actions();
   for (const client::Action& action : actions) {
     if (const auto* t = std::get_if<client::Transmit>(&action)) {
-      if (!dhcp_) {
-        log_.log(LogLevel::kWarning, "no DHCP socket (uplink gone?): a message was not sent");
-        continue;
-      }
       log_.logf(LogLevel::kDebug, "sending %zu bytes from %s to [%s]:%u", t->payload.size(),
                 t->source.to_string().c_str(), t->destination.to_string().c_str(), t->port);
-      if (auto st = dhcp_->send(*t); !st) {
+      bool opened = false;
+      auto socket = dhcp_->for_source(t->source, opened);
+      if (!socket) {
+        log_.logf(LogLevel::kWarning, "not sent: %s", socket.error().reason().c_str());
+        continue;
+      }
+      if (opened) {
+        log_.logf(LogLevel::kInfo, "DHCP socket [%s]:%u on %s", t->source.to_string().c_str(),
+                  kDhcp6ClientPort, config_.uplink.c_str());
+        if (auto st = loop_->add((*socket)->fd(), kDhcp); !st) {
+          log_.logf(LogLevel::kError, "%s", st.error().reason().c_str());
+        }
+      }
+      if (auto st = (*socket)->send(*t); !st) {
         log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
       }
     } else if (const auto* a = std::get_if<client::Apply>(&action)) {
-      if (auto st = sink_.apply(a->state); !st) {
+      if (auto st = sink_->apply(a->state); !st) {
         log_.logf(LogLevel::kError, "apply failed: %s", st.error().reason().c_str());
       } else {
         applied_ = a->state;
       }
     } else if (const auto* w = std::get_if<client::Withdraw>(&action)) {
-      if (auto st = sink_.withdraw(w->reason); !st) {
+      if (auto st = sink_->withdraw(w->reason); !st) {
         log_.logf(LogLevel::kError, "withdraw failed: %s", st.error().reason().c_str());
       } else {
         applied_.reset();

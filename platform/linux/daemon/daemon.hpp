@@ -42,11 +42,11 @@ class Daemon {
   void handle(const Event& event);
   void on_signal();
   void on_timer();
-  void on_datagrams();
+  void on_datagrams(int fd);
   void on_uplink_change();
   void on_control(int fd, uint32_t events);
   void reload();
-  void reopen_dhcp_socket();
+  void sync_dhcp_sockets(const client::UplinkState& state);
   void perform_actions();
   void arm_timer();
   DaemonStatus snapshot() const;
@@ -60,11 +60,11 @@ class Daemon {
   std::optional<SignalSource> signals_;
   std::optional<DeadlineTimer> timer_;
   std::unique_ptr<NetlinkUplink> uplink_;
-  std::optional<DhcpSocket> dhcp_;
+  std::optional<DhcpSocketSet> dhcp_;
   std::unique_ptr<ControlServer> control_;
   std::optional<LeaseStore> lease_store_;
   std::optional<client::Lease> stored_lease_;
-  LoggingStateSink sink_;
+  std::unique_ptr<StateSink> sink_;
   std::optional<client::DesiredState> applied_;
   std::optional<client::Engine> engine_;
   client::UplinkState uplink_state_;

@@ -28,6 +28,12 @@ constexpr std::string_view kUsage =
     "  --iaid N                 RFC 4361 IAID (default 1)\n"
     "  --offer-policy POLICY    prefer-full (default), largest or first\n"
     "  --softwire-source ADDR   the IPv6 softwire source to bind (RFC 8539)\n"
+    "  --softwire NAME          the ip6tnl device (default lwb4-IFNAME)\n"
+    "  --mtu N                  softwire MTU (default: the uplink's MTU - 40)\n"
+    "  --encaplimit none|N      tunnel encapsulation limit option (default none)\n"
+    "  --route-metric N         metric of the IPv4 default route (default 0)\n"
+    "  --route-table N          its routing table (default 254, main)\n"
+    "  --kernel netlink|none    configure the kernel (default) or only log\n"
     "  --log-level LEVEL        error, warning, notice, info (default) or debug\n"
     "  --syslog                 log to syslog instead of stderr\n"
     "  --foreground             do not detach (logs stay on stderr)\n"
@@ -43,7 +49,7 @@ struct KeySpec {
   bool boolean;
 };
 
-constexpr std::array<KeySpec, 10> kKeys = {{
+constexpr std::array<KeySpec, 16> kKeys = {{
     {"uplink", false},
     {"state-dir", false},
     {"control", false},
@@ -51,6 +57,12 @@ constexpr std::array<KeySpec, 10> kKeys = {{
     {"iaid", false},
     {"offer-policy", false},
     {"softwire-source", false},
+    {"softwire", false},
+    {"mtu", false},
+    {"encaplimit", false},
+    {"route-metric", false},
+    {"route-table", false},
+    {"kernel", false},
     {"log-level", false},
     {"syslog", true},
     {"foreground", true},
@@ -134,16 +146,46 @@ Status check_path(const Setting& s) {
   return {};
 }
 
+// The kernel's dev_valid_name(): 1..15 bytes, not "." or "..", no '/',
+// ':' or whitespace.
+bool is_interface_name(const std::string& v) {
+  return !v.empty() && v.size() <= kMaxInterfaceName && v != "." && v != ".." &&
+         v.find_first_of("/: \t\n") == std::string::npos;
+}
+
 Status apply_setting(DaemonConfig& c, const Setting& s) {
   const std::string& v = s.value;
-  if (s.key == "uplink") {
-    // The kernel's dev_valid_name(): 1..15 bytes, not "." or "..", no '/',
-    // ':' or whitespace.
-    if (v.empty() || v.size() > kMaxInterfaceName || v == "." || v == ".." ||
-        v.find_first_of("/: \t\n") != std::string::npos) {
-      return value_error(s, "is not a valid interface name");
+  if (s.key == "uplink" || s.key == "softwire") {
+    if (!is_interface_name(v)) return value_error(s, "is not a valid interface name");
+    (s.key == "uplink" ? c.uplink : c.softwire) = v;
+  } else if (s.key == "mtu") {
+    auto n = parse_u32(v);
+    if (!n || *n < 68 || *n > 65535) return value_error(s, "is not an MTU (68..65535)");
+    c.mtu = *n;
+  } else if (s.key == "encaplimit") {
+    if (v == "none") {
+      c.encap_limit.reset();
+    } else if (auto n = parse_u32(v); n && *n <= 255) {
+      c.encap_limit = static_cast<uint8_t>(*n);
+    } else {
+      return value_error(s, "is not none or 0..255");
     }
-    c.uplink = v;
+  } else if (s.key == "route-metric") {
+    auto n = parse_u32(v);
+    if (!n) return value_error(s, "is not a number (0..4294967295, or 0x hex)");
+    c.route_metric = *n;
+  } else if (s.key == "route-table") {
+    auto n = parse_u32(v);
+    if (!n || *n == 0) return value_error(s, "is not a routing table (1..4294967295)");
+    c.route_table = *n;
+  } else if (s.key == "kernel") {
+    if (v == "netlink") {
+      c.kernel = KernelBackend::kNetlink;
+    } else if (v == "none") {
+      c.kernel = KernelBackend::kNone;
+    } else {
+      return value_error(s, "is not netlink or none");
+    }
   } else if (s.key == "state-dir") {
     if (auto st = check_path(s); !st) return st;
     c.state_dir = v;
@@ -304,6 +346,7 @@ Result<DaemonConfig> make_config(const std::vector<Setting>& from_file,
   }
   if (c.uplink.empty()) return make_error("missing --uplink (the IPv6 uplink interface)");
   if (c.control_path.empty()) c.control_path = default_control_path(c.uplink);
+  if (c.softwire.empty()) c.softwire = ("lwb4-" + c.uplink).substr(0, kMaxInterfaceName);
   return c;
 }
 
@@ -317,6 +360,12 @@ std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
   if (running.iaid != reloaded.iaid) out.push_back("iaid");
   if (running.offer_policy != reloaded.offer_policy) out.push_back("offer-policy");
   if (running.softwire_source != reloaded.softwire_source) out.push_back("softwire-source");
+  if (running.softwire != reloaded.softwire) out.push_back("softwire");
+  if (running.mtu != reloaded.mtu) out.push_back("mtu");
+  if (running.encap_limit != reloaded.encap_limit) out.push_back("encaplimit");
+  if (running.route_metric != reloaded.route_metric) out.push_back("route-metric");
+  if (running.route_table != reloaded.route_table) out.push_back("route-table");
+  if (running.kernel != reloaded.kernel) out.push_back("kernel");
   return out;
 }
 

@@ -24,6 +24,9 @@ namespace lwb4::platform {
 
 constexpr std::string_view kDefaultStateDir = "/var/lib/lwb4";
 
+// Where Apply and Withdraw go: the kernel over rtnetlink, or only the log.
+enum class KernelBackend : uint8_t { kNetlink, kNone };
+
 struct DaemonConfig {
   std::string uplink;                       // required
   std::string state_dir{kDefaultStateDir};  // the lease file lives here
@@ -32,6 +35,12 @@ struct DaemonConfig {
   uint32_t iaid = 1;                        // RFC 4361 IAID
   client::OfferPolicy offer_policy = client::OfferPolicy::kPreferFull;
   std::optional<Ipv6Address> softwire_source;  // default: chosen by the engine
+  std::string softwire;                        // default: "lwb4-" + uplink, cut to 15
+  std::optional<uint32_t> mtu;                 // default: the uplink's MTU - 40
+  std::optional<uint8_t> encap_limit;          // default: none
+  uint32_t route_metric = 0;
+  uint32_t route_table = 254;  // RT_TABLE_MAIN
+  KernelBackend kernel = KernelBackend::kNetlink;
   LogLevel log_level = LogLevel::kInfo;
   bool syslog = false;
   bool foreground = false;

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace lwb4::platform {
 namespace {
@@ -20,7 +21,8 @@ bool link_scoped(const Ipv6Address& a) {
 
 }  // namespace
 
-Result<DhcpSocket> DhcpSocket::open(const std::string& ifname, int ifindex, uint16_t port) {
+Result<DhcpSocket> DhcpSocket::open(const std::string& ifname, int ifindex,
+                                    const Ipv6Address& local, uint16_t port) {
   UniqueFd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
   if (!fd.valid()) return make_error("socket(AF_INET6, UDP): %s", errno_text().c_str());
   int on = 1;
@@ -43,11 +45,13 @@ Result<DhcpSocket> DhcpSocket::open(const std::string& ifname, int ifindex, uint
   sockaddr_in6 addr{};
   addr.sin6_family = AF_INET6;
   addr.sin6_port = htons(port);
-  addr.sin6_addr = in6addr_any;
+  std::memcpy(&addr.sin6_addr, local.bytes.data(), 16);
+  if (link_scoped(local)) addr.sin6_scope_id = static_cast<uint32_t>(ifindex);
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
-    return make_error("bind [::]:%u on %s: %s", port, ifname.c_str(), errno_text().c_str());
+    return make_error("bind [%s]:%u on %s: %s", local.to_string().c_str(), port, ifname.c_str(),
+                      errno_text().c_str());
   }
-  return DhcpSocket(std::move(fd), ifindex);
+  return DhcpSocket(std::move(fd), ifindex, local);
 }
 
 Status DhcpSocket::send(const client::Transmit& t) {
@@ -71,7 +75,7 @@ Status DhcpSocket::send(const client::Transmit& t) {
   cm->cmsg_type = IPV6_PKTINFO;
   cm->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
   in6_pktinfo info{};
-  std::memcpy(&info.ipi6_addr, t.source.bytes.data(), 16);
+  std::memcpy(&info.ipi6_addr, local_.bytes.data(), 16);
   info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
   std::memcpy(CMSG_DATA(cm), &info, sizeof info);
 
@@ -81,7 +85,7 @@ Status DhcpSocket::send(const client::Transmit& t) {
   } while (n < 0 && errno == EINTR);
   if (n < 0) {
     return make_error("send %zu bytes from %s to [%s]:%u: %s", t.payload.size(),
-                      t.source.to_string().c_str(), t.destination.to_string().c_str(), t.port,
+                      local_.to_string().c_str(), t.destination.to_string().c_str(), t.port,
                       errno_text().c_str());
   }
   return {};
@@ -123,6 +127,41 @@ Result<std::optional<Datagram>> DhcpSocket::receive(std::span<uint8_t> buffer) {
     }
   }
   return std::optional<Datagram>(d);
+}
+
+Result<DhcpSocket*> DhcpSocketSet::for_source(const Ipv6Address& source, bool& opened) {
+  opened = false;
+  for (DhcpSocket& s : sockets_) {
+    if (s.local() == source) return &s;
+  }
+  if (source == Ipv6Address{}) return make_error("no source address to send from");
+  auto s = DhcpSocket::open(ifname_, ifindex_, source, port_);
+  if (!s) return s.error();
+  sockets_.push_back(std::move(*s));
+  opened = true;
+  return &sockets_.back();
+}
+
+DhcpSocket* DhcpSocketSet::find_fd(int fd) {
+  for (DhcpSocket& s : sockets_) {
+    if (s.fd() == fd) return &s;
+  }
+  return nullptr;
+}
+
+void DhcpSocketSet::retain(std::span<const Ipv6Address> keep, const CloseHook& before_close) {
+  std::erase_if(sockets_, [&](const DhcpSocket& s) {
+    for (const Ipv6Address& a : keep) {
+      if (a == s.local()) return false;
+    }
+    if (before_close) before_close(s.fd());
+    return true;
+  });
+}
+
+void DhcpSocketSet::reset(int ifindex, const CloseHook& before_close) {
+  retain({}, before_close);
+  ifindex_ = ifindex;
 }
 
 }  // namespace lwb4::platform

@@ -1,18 +1,20 @@
-// The DHCPv6 client socket: UDP/IPv6 on [::]:546 (RFC 8415 §7.2), bound to
-// the uplink with SO_BINDTODEVICE. Sends choose their source address and
-// interface with IPV6_PKTINFO (multicast to ff02::1:2 needs the ifindex;
-// RFC 7341 §6.1 wants a link-local source for it).
-//
-// SO_REUSEADDR is set but coexistence with odhcp6c on the same uplink is
-// not solved here: of two wildcard sockets on port 546 the one bound last
-// receives the unicast replies (see the OpenWrt notes).
+// The DHCPv6 client sockets: UDP/IPv6 on port 546 (RFC 8415 §7.2), one per
+// source address lwb4d sends from, each bound to that specific address and
+// to the uplink (SO_BINDTODEVICE). The wildcard [::]:546 is never bound: it
+// belongs to the uplink's own DHCPv6 client (odhcp6c), and of two wildcard
+// sockets the one bound last takes every unicast reply, while a socket bound
+// to a specific address receives exactly the datagrams sent to it (see the
+// OpenWrt notes). Sends name their interface with IPV6_PKTINFO (multicast to
+// ff02::1:2 needs it; RFC 7341 §6.1 wants a link-local source for it).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "daemon/unique_fd.hpp"
 #include "lwb4/client/action.hpp"
@@ -30,24 +32,60 @@ struct Datagram {
   int ifindex = 0;  // the arrival interface (IPV6_PKTINFO)
 };
 
+// One socket at [local]:port on the uplink.
 class DhcpSocket {
  public:
-  // `port` is 546 except in tests.
-  static Result<DhcpSocket> open(const std::string& ifname, int ifindex,
+  // `port` is 546 except in tests. The address must be assigned and past
+  // DAD (a tentative one cannot be bound).
+  static Result<DhcpSocket> open(const std::string& ifname, int ifindex, const Ipv6Address& local,
                                  uint16_t port = kDhcp6ClientPort);
 
   int fd() const { return fd_.get(); }
   int ifindex() const { return ifindex_; }
+  const Ipv6Address& local() const { return local_; }
+  // Sends from local(), whatever transmit.source says.
   Status send(const client::Transmit& transmit);
   // nullopt when nothing is pending. A datagram longer than `buffer` is
   // an Error (it is consumed).
   Result<std::optional<Datagram>> receive(std::span<uint8_t> buffer);
 
  private:
-  DhcpSocket(UniqueFd fd, int ifindex) : fd_(std::move(fd)), ifindex_(ifindex) {}
+  DhcpSocket(UniqueFd fd, int ifindex, const Ipv6Address& local)
+      : fd_(std::move(fd)), ifindex_(ifindex), local_(local) {}
 
   UniqueFd fd_;
   int ifindex_;
+  Ipv6Address local_;
+};
+
+// The sockets of one uplink, keyed by local address: opened on the first
+// send from an address, closed when the address leaves the uplink.
+class DhcpSocketSet {
+ public:
+  // Called with a socket's fd just before it is closed (to unregister it).
+  using CloseHook = std::function<void(int fd)>;
+
+  DhcpSocketSet(std::string ifname, int ifindex, uint16_t port = kDhcp6ClientPort)
+      : ifname_(std::move(ifname)), ifindex_(ifindex), port_(port) {}
+
+  int ifindex() const { return ifindex_; }
+  size_t size() const { return sockets_.size(); }
+
+  // The socket bound to `source`, opened now when there is none; `opened`
+  // tells the caller to register a new fd.
+  Result<DhcpSocket*> for_source(const Ipv6Address& source, bool& opened);
+  DhcpSocket* find_fd(int fd);
+  // Closes the sockets whose address is not in `keep`.
+  void retain(std::span<const Ipv6Address> keep, const CloseHook& before_close);
+  // Closes every socket and binds later ones to `ifindex` (the interface
+  // was re-created: SO_BINDTODEVICE holds the old one).
+  void reset(int ifindex, const CloseHook& before_close);
+
+ private:
+  std::string ifname_;
+  int ifindex_;
+  uint16_t port_;
+  std::vector<DhcpSocket> sockets_;
 };
 
 }  // namespace lwb4::platform

@@ -1,6 +1,8 @@
 #include "daemon/netlink_uplink.hpp"
 
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netlink/addr.h>
 #include <netlink/errno.h>
 #include <netlink/msg.h>
@@ -21,6 +23,11 @@ namespace {
 constexpr int kEventBufferBytes = 256 * 1024;
 constexpr int kMaxMessagesPerWake = 64;
 constexpr int kMaxDrain = 4096;
+constexpr uint8_t kLinkLocalPrefixLength = 64;  // RFC 4291 §2.5.6
+constexpr uint32_t kInfiniteLifetime = 0xffffffff;
+// Candidates tried after DAD failures before giving up (RFC 7217 §6
+// IDGEN_RETRIES is 3).
+constexpr uint32_t kMaxLinkLocalAttempts = 4;
 
 struct ParseContext {
   UplinkTracker* tracker;
@@ -153,6 +160,76 @@ Status NetlinkUplink::process() {
     if (err < 0) return nl_error("receive", err);
   }
   return {};
+}
+
+Status NetlinkUplink::change_address(const Ipv6Address& address, bool add) {
+  int ifindex = tracker_.ifindex();
+  if (ifindex == 0) return make_error("uplink %s: no such interface", tracker_.name().c_str());
+  rtnl_addr* a = rtnl_addr_alloc();
+  nl_addr* local = nl_addr_build(AF_INET6, address.bytes.data(), 16);
+  if (!a || !local) {
+    if (a) rtnl_addr_put(a);
+    if (local) nl_addr_put(local);
+    return make_error("netlink: out of memory");
+  }
+  nl_addr_set_prefixlen(local, kLinkLocalPrefixLength);
+  rtnl_addr_set_ifindex(a, ifindex);
+  rtnl_addr_set_local(a, local);
+  rtnl_addr_set_prefixlen(a, kLinkLocalPrefixLength);
+  int err;
+  if (add) {
+    rtnl_addr_set_valid_lifetime(a, kInfiniteLifetime);
+    rtnl_addr_set_preferred_lifetime(a, 0);
+    err = rtnl_addr_add(query_, a, 0);
+    if (err == -NLE_EXIST) err = 0;
+  } else {
+    err = rtnl_addr_delete(query_, a, 0);
+    if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) err = 0;
+  }
+  rtnl_addr_put(a);
+  nl_addr_put(local);
+  if (err < 0) {
+    return make_error("%s %s/64 on %s: %s", add ? "adding" : "removing",
+                      address.to_string().c_str(), tracker_.name().c_str(), nl_geterror(err));
+  }
+  return {};
+}
+
+Status NetlinkUplink::claim_link_local(std::vector<uint8_t> duid, std::optional<MacAddress> mac) {
+  duid_ = std::move(duid);
+  mac_ = mac;
+  attempt_ = 0;
+  tracker_.set_dedicated_link_local(dedicated_link_local(duid_, attempt_, mac_));
+  return keep_link_local();
+}
+
+Status NetlinkUplink::keep_link_local() {
+  const std::optional<Ipv6Address>& dedicated = tracker_.dedicated_link_local();
+  if (!dedicated || tracker_.ifindex() == 0 || attempt_ >= kMaxLinkLocalAttempts) return {};
+  Ipv6Address address = *dedicated;
+  const AddressInfo* info = tracker_.find(address);
+  if (info && (info->flags & IFA_F_DADFAILED)) {
+    // RFC 4862 §5.4.5: a duplicate is not used; try another identifier.
+    Status removed = change_address(address, false);
+    if (++attempt_ >= kMaxLinkLocalAttempts) {
+      return make_error("dedicated link-local %s failed DAD; gave up after %u candidates",
+                        address.to_string().c_str(), attempt_);
+    }
+    Ipv6Address next = dedicated_link_local(duid_, attempt_, mac_);
+    tracker_.set_dedicated_link_local(next);
+    if (!removed) return removed;
+    if (auto st = change_address(next, true); !st) return st;
+    return make_error("dedicated link-local %s failed DAD; trying %s", address.to_string().c_str(),
+                      next.to_string().c_str());
+  }
+  if (info || !(tracker_.link_flags() & IFF_UP)) return {};
+  return change_address(address, true);
+}
+
+Status NetlinkUplink::release_link_local() {
+  const std::optional<Ipv6Address>& dedicated = tracker_.dedicated_link_local();
+  if (!dedicated || tracker_.ifindex() == 0) return {};
+  return change_address(*dedicated, false);
 }
 
 }  // namespace lwb4::platform

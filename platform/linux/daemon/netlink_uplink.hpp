@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "daemon/uplink_tracker.hpp"
 #include "lwb4/util/result.hpp"
@@ -41,14 +42,32 @@ class NetlinkUplink {
   const UplinkTracker& tracker() const { return tracker_; }
   uint64_t resyncs() const { return resyncs_; }
 
+  // lwb4d's own link-local (dedicated_link_local()) on the uplink, the
+  // source of everything it multicasts, so that replies to it reach lwb4d
+  // and nothing sent to the link's usual link-local does. Added with a
+  // preferred lifetime of 0 (deprecated: RFC 6724 rule 3 keeps other
+  // programs from choosing it as a source); one left by an earlier run is
+  // adopted.
+  Status claim_link_local(std::vector<uint8_t> duid, std::optional<MacAddress> mac);
+  // After process(): adds it back when the kernel dropped it (the link
+  // went down), and moves to the next candidate after a DAD failure. An
+  // Error is worth a warning; the next event tries again.
+  Status keep_link_local();
+  // Removes it (at exit).
+  Status release_link_local();
+
  private:
   explicit NetlinkUplink(std::string name) : tracker_(std::move(name)) {}
   Status dump();
+  Status change_address(const Ipv6Address& address, bool add);
 
   nl_sock* events_ = nullptr;
   nl_sock* query_ = nullptr;
   UplinkTracker tracker_;
   uint64_t resyncs_ = 0;
+  std::vector<uint8_t> duid_;
+  std::optional<MacAddress> mac_;
+  uint32_t attempt_ = 0;
 };
 
 }  // namespace lwb4::platform

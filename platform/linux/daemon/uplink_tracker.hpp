@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,14 @@ struct AddressInfo {
   uint8_t scope = 0;   // RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RT_SCOPE_HOST
 };
 
+// lwb4d's own link-local address on the uplink: fe80::/64 with an interface
+// identifier hashed from the DUID and `attempt` (the next one after a DAD
+// failure), stable across restarts (RFC 7217 §5 in spirit). It is never the
+// modified EUI-64 one of `mac` (RFC 4291 §2.5.1), which the kernel and
+// odhcp6c use, nor a reserved identifier (RFC 5453).
+Ipv6Address dedicated_link_local(std::span<const uint8_t> duid, uint32_t attempt,
+                                 const std::optional<MacAddress>& mac);
+
 class UplinkTracker {
  public:
   explicit UplinkTracker(std::string name) : name_(std::move(name)) {}
@@ -53,6 +62,17 @@ class UplinkTracker {
   // Forgets everything, before a full re-dump.
   void clear();
 
+  // With a dedicated link-local set, state() reports it as the link-local
+  // (usable while assigned and past DAD; it is deprecated on purpose, so
+  // that the kernel never picks it for other programs) and never falls
+  // back to the kernel's own.
+  void set_dedicated_link_local(std::optional<Ipv6Address> address) {
+    dedicated_ = std::move(address);
+  }
+  const std::optional<Ipv6Address>& dedicated_link_local() const { return dedicated_; }
+  uint32_t link_flags() const { return link_ ? link_->flags : 0; }
+  const AddressInfo* find(const Ipv6Address& address) const;
+
   // up: IFF_UP and IFF_RUNNING (the kernel's operational state, which
   // includes carrier). Addresses still in DAD, failed or deprecated are
   // left out (RFC 4862 §5.4, §5.5.4). Both lists are sorted, so the same
@@ -63,6 +83,7 @@ class UplinkTracker {
   std::string name_;
   std::optional<LinkInfo> link_;
   std::vector<AddressInfo> addresses_;
+  std::optional<Ipv6Address> dedicated_;
 };
 
 }  // namespace lwb4::platform

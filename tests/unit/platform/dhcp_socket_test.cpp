@@ -38,6 +38,20 @@ UniqueFd udp_on(const char* dev, const char* address, uint16_t port) {
   return fd;
 }
 
+// Another DHCPv6 client's socket, as odhcp6c opens it: [::]:546 on wan0
+// with SO_REUSEADDR. Invalid when the bind fails.
+UniqueFd wildcard_client_socket() {
+  UniqueFd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  int on = 1;
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, "wan0", 4);
+  sockaddr_in6 any{};
+  any.sin6_family = AF_INET6;
+  any.sin6_port = htons(kDhcp6ClientPort);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&any), sizeof any) != 0) fd.reset();
+  return fd;
+}
+
 // Sends from `from` to `to` until a datagram arrives (the first ones can
 // be lost while the new link settles and neighbours resolve).
 bool exchange(int from, const char* to, const char* to_dev, uint16_t to_port, int receiver) {
@@ -140,7 +154,7 @@ class DhcpSocketTest : public ::testing::Test {
 };
 
 TEST_F(DhcpSocketTest, MulticastFromTheLinkLocalAndReplies) {
-  auto sock = DhcpSocket::open("wan0", ifindex_);
+  auto sock = DhcpSocket::open("wan0", ifindex_, ip("fe80::1"));
   ASSERT_TRUE(sock) << sock.error().reason();
   FakeServer server;
   ASSERT_TRUE(server.ok());
@@ -171,30 +185,105 @@ TEST_F(DhcpSocketTest, MulticastFromTheLinkLocalAndReplies) {
 
 TEST_F(DhcpSocketTest, UnicastFromTheChosenGlobalSource) {
   ASSERT_TRUE(rtnl_.add_address("wan0", "2001:db8:1::9", 64));
-  auto sock = DhcpSocket::open("wan0", ifindex_);
-  ASSERT_TRUE(sock) << sock.error().reason();
+  DhcpSocketSet set("wan0", ifindex_);
   FakeServer server;
   ASSERT_TRUE(server.ok());
   for (const char* source : {"2001:db8:1::2", "2001:db8:1::9"}) {
-    ASSERT_TRUE(sock->send({ip(source), ip("2001:db8:1::547"), kServerPort, {1, 2, 3}}));
+    bool opened = false;
+    auto sock = set.for_source(ip(source), opened);
+    ASSERT_TRUE(sock) << sock.error().reason();
+    EXPECT_TRUE(opened);
+    EXPECT_EQ((*sock)->local(), ip(source));
+    ASSERT_TRUE((*sock)->send({ip(source), ip("2001:db8:1::547"), kServerPort, {1, 2, 3}}));
     auto got = server.receive();
     EXPECT_EQ(got.from, ip(source));
+    EXPECT_EQ(got.port, kDhcp6ClientPort);
     EXPECT_EQ(got.payload, (std::vector<uint8_t>{1, 2, 3}));
   }
+  EXPECT_EQ(set.size(), 2u);
 }
 
-TEST_F(DhcpSocketTest, SendFromAnAddressWeDoNotHaveFails) {
-  auto sock = DhcpSocket::open("wan0", ifindex_);
-  ASSERT_TRUE(sock);
-  auto st = sock->send({ip("2001:db8:1::77"), ip("2001:db8:1::547"), kServerPort, {1, 2, 3}});
-  ASSERT_FALSE(st);
-  EXPECT_TRUE(testing::contains(st.error().reason(),
-                                "send 3 bytes from 2001:db8:1::77 to [2001:db8:1::547]:547: "))
-      << st.error().reason();
+// The coexistence property: a socket on a specific address gets exactly
+// the datagrams to that address, whether a wildcard [::]:546 socket (the
+// uplink's own DHCPv6 client) was bound before or after it.
+TEST_F(DhcpSocketTest, SpecificAddressesAndAWildcardShareThePort) {
+  ASSERT_TRUE(rtnl_.add_address("wan0", "fe80::46", 64));
+  UniqueFd before = wildcard_client_socket();
+  ASSERT_TRUE(before.valid());
+  auto ours = DhcpSocket::open("wan0", ifindex_, ip("fe80::46"));
+  ASSERT_TRUE(ours) << ours.error().reason();
+  auto ours_global = DhcpSocket::open("wan0", ifindex_, ip("2001:db8:1::2"));
+  ASSERT_TRUE(ours_global) << ours_global.error().reason();
+  UniqueFd after = wildcard_client_socket();
+  ASSERT_TRUE(after.valid());
+
+  FakeServer server;
+  ASSERT_TRUE(server.ok());
+  std::vector<uint8_t> buffer(64);
+  server.send_to("fe80::46", kDhcp6ClientPort, {0x07, 1});
+  ASSERT_TRUE(wait_readable(ours->fd()));
+  auto d = ours->receive(buffer);
+  ASSERT_TRUE(d && *d);
+  EXPECT_EQ(buffer[1], 1);
+  server.send_to("2001:db8:1::2", kDhcp6ClientPort, {0x07, 2});
+  ASSERT_TRUE(wait_readable(ours_global->fd()));
+  d = ours_global->receive(buffer);
+  ASSERT_TRUE(d && *d);
+  EXPECT_EQ(buffer[1], 2);
+  // A reply to the link's other link-local is the other client's.
+  server.send_to("fe80::1", kDhcp6ClientPort, {0x07, 3});
+  ASSERT_TRUE(wait_readable(after.get()));
+  EXPECT_FALSE(wait_readable(ours->fd(), 200));
+  EXPECT_FALSE(wait_readable(ours_global->fd(), 0));
+  EXPECT_FALSE(wait_readable(before.get(), 0));
+  char b[8];
+  EXPECT_EQ(::recv(after.get(), b, sizeof b, MSG_DONTWAIT), 2);
+  EXPECT_EQ(b[1], 3);
+}
+
+TEST_F(DhcpSocketTest, SetReusesClosesAndResets) {
+  DhcpSocketSet set("wan0", ifindex_);
+  bool opened = false;
+  auto a = set.for_source(ip("fe80::1"), opened);
+  ASSERT_TRUE(a) << a.error().reason();
+  EXPECT_TRUE(opened);
+  int fd = (*a)->fd();
+  auto again = set.for_source(ip("fe80::1"), opened);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(opened);
+  EXPECT_EQ((*again)->fd(), fd);
+  EXPECT_EQ(set.find_fd(fd), *again);
+  EXPECT_EQ(set.find_fd(fd + 1000), nullptr);
+  ASSERT_TRUE(set.for_source(ip("2001:db8:1::2"), opened));
+
+  std::vector<int> closed;
+  auto hook = [&](int f) { closed.push_back(f); };
+  const Ipv6Address keep[] = {ip("2001:db8:1::2")};
+  set.retain(keep, hook);
+  EXPECT_EQ(closed, std::vector<int>{fd});
+  EXPECT_EQ(set.size(), 1u);
+  set.reset(ifindex_ + 1, hook);
+  EXPECT_EQ(closed.size(), 2u);
+  EXPECT_EQ(set.size(), 0u);
+  EXPECT_EQ(set.ifindex(), ifindex_ + 1);
+}
+
+TEST_F(DhcpSocketTest, SetRefusesAddressesItCannotBind) {
+  DhcpSocketSet set("wan0", ifindex_);
+  bool opened = true;
+  auto none = set.for_source(Ipv6Address{}, opened);
+  ASSERT_FALSE(none);
+  EXPECT_FALSE(opened);
+  EXPECT_EQ(none.error().reason(), "no source address to send from");
+  auto foreign = set.for_source(ip("2001:db8:1::77"), opened);
+  ASSERT_FALSE(foreign);
+  EXPECT_EQ(foreign.error().reason(),
+            "bind [2001:db8:1::77]:546 on wan0: Cannot assign requested address");
+  EXPECT_EQ(set.size(), 0u);
 }
 
 TEST_F(DhcpSocketTest, OversizedDatagramIsAnErrorAndConsumed) {
-  auto sock = DhcpSocket::open("wan0", ifindex_);
+  auto sock = DhcpSocket::open("wan0", ifindex_, ip("fe80::1"));
   ASSERT_TRUE(sock);
   FakeServer server;
   server.send_to("fe80::1", kDhcp6ClientPort, std::vector<uint8_t>(100, 0xaa));
@@ -209,7 +298,7 @@ TEST_F(DhcpSocketTest, OversizedDatagramIsAnErrorAndConsumed) {
 }
 
 TEST_F(DhcpSocketTest, OpenErrors) {
-  auto missing = DhcpSocket::open("nosuch0", 99);
+  auto missing = DhcpSocket::open("nosuch0", 99, ip("fe80::1"));
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().reason(), "SO_BINDTODEVICE nosuch0: No such device");
 }

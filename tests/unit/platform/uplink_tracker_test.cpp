@@ -133,5 +133,44 @@ TEST(UplinkTracker, RecreatedOrRenamedInterface) {
   EXPECT_EQ(t.ifindex(), 0);
 }
 
+TEST(UplinkTracker, DedicatedLinkLocalReplacesTheKernelOne) {
+  UplinkTracker t("wan0");
+  t.on_link(wan());
+  t.on_address(addr("fe80::200:5eff:fe00:5301", RT_SCOPE_LINK));
+  EXPECT_EQ(t.state().link_local, ip("fe80::200:5eff:fe00:5301"));
+  t.set_dedicated_link_local(ip("fe80::1234"));
+  // Not assigned yet: no link-local at all, never the kernel's (odhcp6c's).
+  EXPECT_FALSE(t.state().link_local);
+  t.on_address(addr("fe80::1234", RT_SCOPE_LINK, IFA_F_TENTATIVE | IFA_F_DEPRECATED));
+  EXPECT_FALSE(t.state().link_local);
+  ASSERT_NE(t.find(ip("fe80::1234")), nullptr);
+  EXPECT_EQ(t.find(ip("fe80::1234"))->flags, uint32_t{IFA_F_TENTATIVE | IFA_F_DEPRECATED});
+  // Past DAD it is used, although deprecated (by design).
+  t.on_address(addr("fe80::1234", RT_SCOPE_LINK, IFA_F_DEPRECATED | IFA_F_PERMANENT));
+  EXPECT_EQ(t.state().link_local, ip("fe80::1234"));
+  t.on_address(addr("fe80::1234", RT_SCOPE_LINK, IFA_F_DADFAILED | IFA_F_TENTATIVE));
+  EXPECT_FALSE(t.state().link_local);
+  t.on_address_removed(addr("fe80::1234", RT_SCOPE_LINK));
+  EXPECT_EQ(t.find(ip("fe80::1234")), nullptr);
+  t.set_dedicated_link_local(std::nullopt);
+  EXPECT_EQ(t.state().link_local, ip("fe80::200:5eff:fe00:5301"));
+}
+
+TEST(DedicatedLinkLocal, StablePerDuidAndAttempt) {
+  const uint8_t duid[] = {0x00, 0x03, 0x00, 0x01, 0x02, 0x00, 0x5e, 0x00, 0x53, 0x01};
+  const uint8_t other[] = {0x00, 0x03, 0x00, 0x01, 0x02, 0x00, 0x5e, 0x00, 0x53, 0x02};
+  MacAddress mac{0x02, 0x00, 0x5e, 0x00, 0x53, 0x01};
+  Ipv6Address a = dedicated_link_local(duid, 0, mac);
+  EXPECT_TRUE(a.is_link_local());
+  // fe80::/64 (RFC 4291 §2.5.6): bytes 2..7 are zero.
+  for (size_t i = 2; i < 8; ++i)
+    EXPECT_EQ(a.bytes[i], 0) << i;
+  EXPECT_EQ(dedicated_link_local(duid, 0, mac), a);
+  EXPECT_EQ(dedicated_link_local(duid, 0, std::nullopt), a);
+  EXPECT_NE(dedicated_link_local(duid, 1, mac), a);
+  EXPECT_NE(dedicated_link_local(other, 0, mac), a);
+  EXPECT_NE(a, ip("fe80::200:5eff:fe00:5301"));  // the kernel's EUI-64 one
+}
+
 }  // namespace
 }  // namespace lwb4::platform
