@@ -32,7 +32,10 @@ echo "   Kea offers 192.0.2.100-110 with option 159 = offset 6, PSID-len 6, PSID
 
 echo
 echo "== 2. lwb4d on the CPE's uplink wan0"
-ip netns exec "$(lab_ns cpe)" "$lwb4d" --uplink wan0 --state-dir "$dir/state" \
+# This host kernel may lack ip6_tunnel, so the demo shows provisioning only
+# (--kernel none); tests/vm/softwire_test.sh drives the softwire on a kernel
+# that has it.
+ip netns exec "$(lab_ns cpe)" "$lwb4d" --uplink wan0 --kernel none --state-dir "$dir/state" \
   --control "$dir/lwb4.sock" --foreground >"$dir/lwb4d.log" 2>&1 &
 pid=$!
 for _ in $(seq 50); do

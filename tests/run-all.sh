@@ -2,7 +2,9 @@
 # The whole test suite, as CI runs it: installs its Debian 12 packages, checks
 # formatting, builds with ASan/UBSan and runs the unit tests, checks the
 # namespace lab against a real Kea DHCPv4-over-DHCPv6 server and runs lwb4d
-# against it end to end, builds the
+# against it end to end (also next to dhclient -6), tests the nftables
+# port-set NAT in namespaces and the netlink softwire on a user-mode-linux
+# kernel that has ip6_tunnel, builds the
 # libFuzzer targets and fuzzes each decoder briefly, runs the unit tests on
 # big-endian MIPS under qemu, and prints the stripped release sizes.
 #   tests/run-all.sh            (FUZZ_SECONDS=N to change the fuzz time)
@@ -29,6 +31,19 @@ tests/lab/selftest.sh
 
 step "lab: lwb4d provisioning end to end against Kea"
 tests/lab/provision_test.sh build/dev
+
+step "lab: lwb4d next to another DHCPv6 client (dhclient -6)"
+tests/lab/coexist_test.sh build/dev
+
+step "nat: port-set NAT in nftables, every port of the set and none outside"
+tests/nat/portset_nat_test.sh build/dev
+tests/nat/portset_nat_test.sh build/dev 4 8 18
+
+step "vm: the softwire on a kernel with ip6_tunnel (user-mode-linux)"
+cmake --preset vm >/dev/null
+cmake --build --preset vm
+tests/vm/vm-run.sh --prepare
+tests/vm/softwire_test.sh build/vm
 
 step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
 cmake --preset fuzz >/dev/null

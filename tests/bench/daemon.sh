@@ -26,7 +26,7 @@ lab_up --valid 3600 --renew 1800 --rebind 3000 >/dev/null
 dir=$(lab_dir)
 ms() { echo $(($(date +%s%N) / 1000000)); }
 start() {
-  ip netns exec "$(lab_ns cpe)" "$lwb4d" --uplink wan0 --state-dir "$dir/state" \
+  ip netns exec "$(lab_ns cpe)" "$lwb4d" --uplink wan0 --kernel none --state-dir "$dir/state" \
     --control "$dir/lwb4.sock" --foreground >>"$dir/lwb4d.log" 2>&1 &
   pid=$!
 }
