@@ -86,6 +86,8 @@ Status Daemon::setup() {
   }
   engine_config.iaid = config_.iaid;
   engine_config.offer_policy = config_.offer_policy;
+  engine_config.offer_window = config_.offer_window;
+  engine_config.start_delays = config_.start_delays;
   engine_config.softwire_source = config_.softwire_source;
 
   // Coexistence with the uplink's own DHCPv6 client: sockets on specific

@@ -27,6 +27,8 @@ constexpr std::string_view kUsage =
     "                           (default: DUID-LL from the uplink MAC address)\n"
     "  --iaid N                 RFC 4361 IAID (default 1)\n"
     "  --offer-policy POLICY    prefer-full (default), largest or first\n"
+    "  --offer-window MS        how long to collect offers (default 1000)\n"
+    "  --no-start-delay         skip the random start waits (tests, benchmarks)\n"
     "  --softwire-source ADDR   the IPv6 softwire source to bind (RFC 8539)\n"
     "  --softwire NAME          the ip6tnl device (default lwb4-IFNAME)\n"
     "  --mtu N                  softwire MTU (default: the uplink's MTU - 40)\n"
@@ -49,13 +51,15 @@ struct KeySpec {
   bool boolean;
 };
 
-constexpr std::array<KeySpec, 16> kKeys = {{
+constexpr std::array<KeySpec, 18> kKeys = {{
     {"uplink", false},
     {"state-dir", false},
     {"control", false},
     {"duid", false},
     {"iaid", false},
     {"offer-policy", false},
+    {"offer-window", false},
+    {"no-start-delay", true},
     {"softwire-source", false},
     {"softwire", false},
     {"mtu", false},
@@ -218,6 +222,10 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     } else {
       return value_error(s, "is not an offer policy (prefer-full, largest, first)");
     }
+  } else if (s.key == "offer-window") {
+    auto n = parse_u32(v);
+    if (!n || *n > 60'000) return value_error(s, "is not a number of milliseconds (0..60000)");
+    c.offer_window = client::Millis(*n);
   } else if (s.key == "softwire-source") {
     auto a = Ipv6Address::parse(v);
     if (!a) return value_error(s, "is not an IPv6 address");
@@ -231,7 +239,7 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     auto level = parse_log_level(v);
     if (!level) return value_error(s, "is not a log level (error, warning, notice, info, debug)");
     c.log_level = *level;
-  } else if (s.key == "syslog" || s.key == "foreground") {
+  } else if (s.key == "syslog" || s.key == "foreground" || s.key == "no-start-delay") {
     bool on;
     if (v.empty() || v == "yes" || v == "on" || v == "true" || v == "1") {
       on = true;
@@ -240,7 +248,11 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     } else {
       return value_error(s, "is not yes or no");
     }
-    (s.key == "syslog" ? c.syslog : c.foreground) = on;
+    if (s.key == "no-start-delay") {
+      c.start_delays = !on;
+    } else {
+      (s.key == "syslog" ? c.syslog : c.foreground) = on;
+    }
   }
   return {};
 }
@@ -359,6 +371,8 @@ std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
   if (running.duid != reloaded.duid) out.push_back("duid");
   if (running.iaid != reloaded.iaid) out.push_back("iaid");
   if (running.offer_policy != reloaded.offer_policy) out.push_back("offer-policy");
+  if (running.offer_window != reloaded.offer_window) out.push_back("offer-window");
+  if (running.start_delays != reloaded.start_delays) out.push_back("no-start-delay");
   if (running.softwire_source != reloaded.softwire_source) out.push_back("softwire-source");
   if (running.softwire != reloaded.softwire) out.push_back("softwire");
   if (running.mtu != reloaded.mtu) out.push_back("mtu");

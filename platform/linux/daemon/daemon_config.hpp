@@ -34,6 +34,8 @@ struct DaemonConfig {
   std::optional<dhcp6::Duid> duid;          // default: DUID-LL from the uplink MAC
   uint32_t iaid = 1;                        // RFC 4361 IAID
   client::OfferPolicy offer_policy = client::OfferPolicy::kPreferFull;
+  client::Millis offer_window{1000};           // SELECTING collects offers this long
+  bool start_delays = true;                    // RFC 8415 / RFC 2131 random waits (tests: off)
   std::optional<Ipv6Address> softwire_source;  // default: chosen by the engine
   std::string softwire;                        // default: "lwb4-" + uplink, cut to 15
   std::optional<uint32_t> mtu;                 // default: the uplink's MTU - 40

@@ -54,6 +54,8 @@ TEST(DaemonConfig, Defaults) {
   EXPECT_FALSE(c->duid);
   EXPECT_EQ(c->iaid, 1u);
   EXPECT_EQ(c->offer_policy, client::OfferPolicy::kPreferFull);
+  EXPECT_EQ(c->offer_window, client::Millis(1000));
+  EXPECT_TRUE(c->start_delays);
   EXPECT_FALSE(c->softwire_source);
   EXPECT_EQ(c->log_level, LogLevel::kInfo);
   EXPECT_FALSE(c->syslog);
@@ -61,10 +63,26 @@ TEST(DaemonConfig, Defaults) {
 }
 
 TEST(DaemonConfig, EveryFlag) {
-  auto c = from_args({"--uplink", "wan0", "--state-dir", "/tmp/lwb4", "--control=/tmp/w.sock",
-                      "--duid", "00:03:00:01:02:00:5e:00:53:01", "--iaid", "0xdeadbeef",
-                      "--offer-policy", "largest", "--softwire-source", "2001:db8::3",
-                      "--log-level", "debug", "--syslog", "--foreground"});
+  auto c = from_args({"--uplink",
+                      "wan0",
+                      "--state-dir",
+                      "/tmp/lwb4",
+                      "--control=/tmp/w.sock",
+                      "--duid",
+                      "00:03:00:01:02:00:5e:00:53:01",
+                      "--iaid",
+                      "0xdeadbeef",
+                      "--offer-policy",
+                      "largest",
+                      "--softwire-source",
+                      "2001:db8::3",
+                      "--log-level",
+                      "debug",
+                      "--syslog",
+                      "--foreground",
+                      "--offer-window",
+                      "0",
+                      "--no-start-delay"});
   ASSERT_TRUE(c) << c.error().reason();
   EXPECT_EQ(c->state_dir, "/tmp/lwb4");
   EXPECT_EQ(c->control_path, "/tmp/w.sock");
@@ -72,6 +90,8 @@ TEST(DaemonConfig, EveryFlag) {
   EXPECT_EQ(c->duid->to_string(), "00:03:00:01:02:00:5e:00:53:01");
   EXPECT_EQ(c->iaid, 0xdeadbeefu);
   EXPECT_EQ(c->offer_policy, client::OfferPolicy::kLargestPortSet);
+  EXPECT_EQ(c->offer_window, client::Millis(0));
+  EXPECT_FALSE(c->start_delays);
   EXPECT_EQ(c->softwire_source, *Ipv6Address::parse("2001:db8::3"));
   EXPECT_EQ(c->log_level, LogLevel::kDebug);
   EXPECT_TRUE(c->syslog);
@@ -146,6 +166,8 @@ TEST(DaemonConfig, ValueErrors) {
   }
   EXPECT_EQ(args_error({"--uplink=w", "--offer-policy", "best"}),
             "--offer-policy 'best' is not an offer policy (prefer-full, largest, first)");
+  EXPECT_EQ(args_error({"--uplink=w", "--offer-window", "60001"}),
+            "--offer-window '60001' is not a number of milliseconds (0..60000)");
   EXPECT_EQ(args_error({"--uplink=w", "--softwire-source", "192.0.2.1"}),
             "--softwire-source '192.0.2.1' is not an IPv6 address");
   for (std::string_view bad : {"::", "::1", "fe80::1", "ff02::1:2"}) {
