@@ -18,7 +18,10 @@ cmake --build --preset release >/dev/null
 . tests/lab/lab.sh
 pid=""
 finish() {
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  if [ -n "$pid" ]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   lab_down
 }
 trap finish EXIT

@@ -48,9 +48,12 @@ no_link_local_v4() { ! lab_exec cpe ip -4 addr show | grep -q '169\.254\.'; }
 
 capture=""
 cleanup() {
-  [ -n "$capture" ] && kill "$capture" 2>/dev/null
-  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-  [ -n "$pid" ] && wait "$pid" 2>/dev/null
+  # Under set -e a failing command here would end the trap before lab_down.
+  if [ -n "$capture" ]; then kill "$capture" 2>/dev/null || true; fi
+  if [ -n "$pid" ]; then
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
   if [ "$failed" -gt 0 ] && [ -n "$log" ] && [ -f "$log" ]; then
     echo "---- lwb4d log (last 80 lines)"
     tail -n 80 "$log"
@@ -153,6 +156,7 @@ stop_lwb4d TERM || true
 echo "== the capture of the uplink"
 kill -INT "$capture"
 wait "$capture" || true
+capture=""
 frames() { tcpdump -n -r "$dir/wan0.pcap" "$@" 2>/dev/null | wc -l; }
 check "the capture holds the DHCP exchanges" test "$(frames udp port 547)" -gt 20
 check "no ARP packet on the uplink" equals "$(frames arp)" 0

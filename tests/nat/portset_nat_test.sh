@@ -18,8 +18,9 @@ lan=lwb4nat-lan$$ cpe=lwb4nat-cpe$$ far=lwb4nat-far$$
 shared=192.0.2.2 far_addr=192.0.2.1 port=8080  # RFC 5737 documentation prefixes
 far_pid=
 cleanup() {
-  [ -n "$far_pid" ] && kill "$far_pid" 2>/dev/null
-  for n in $lan $cpe $far; do ip netns del "$n" 2>/dev/null; done
+  # Under set -e a failing command here would end the trap early.
+  if [ -n "$far_pid" ]; then kill "$far_pid" 2>/dev/null || true; fi
+  for n in $lan $cpe $far; do ip netns del "$n" 2>/dev/null || true; done
 }
 trap cleanup EXIT
 
