@@ -59,7 +59,7 @@ ensure_tools() {
 	if [ "$backend" = qemu ]; then
 		command -v qemu-system-x86_64 >/dev/null && [ -x "$virtiofsd" ] || missing+=(qemu-system-x86)
 	else # what building the uml kernel takes
-		for p in gcc make flex bison bc xz-utils libc6-dev; do
+		for p in gcc make flex bison bc xz-utils libc6-dev libssl-dev libelf-dev; do
 			dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 		done
 	fi
