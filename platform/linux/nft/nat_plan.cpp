@@ -221,6 +221,17 @@ void plan_full(const NatConfig& c, NatPlan& plan) {
   plan.chains.push_back(std::move(snat));
 }
 
+// Drops a port or ICMP id outside the set with the two O(1) tests of
+// PortSet::mask(): the mask/value test and the lower bound. `base` holds the
+// rule's match so far; both rules count into `counter`.
+void drop_outside_set(std::vector<Rule>& rules, const RuleBuilder& base, uint32_t offset,
+                      const std::string& field, const PortMask& mask, const char* counter) {
+  rules.push_back(
+      RuleBuilder(base).field_outside_mask(offset, field, mask).counter(counter).drop().build());
+  rules.push_back(
+      RuleBuilder(base).field_below(offset, field, mask.min_port).counter(counter).drop().build());
+}
+
 void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint16_t first,
                  NatPlan& plan) {
   const PortSet& set = c.ports;
@@ -277,38 +288,12 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                              .build());
   // Whatever escaped the mapping must still be inside the set (RFC 7597 §5.1).
   for (const Field& f : {kTcpSport, kUdpSport}) {
-    egress.rules.push_back(RuleBuilder()
-                               .oifname(sw)
-                               .l4proto(f.proto)
-                               .field_outside_mask(f.offset, "th sport", mask)
-                               .counter(kCounterEgressPort)
-                               .drop()
-                               .build());
-    egress.rules.push_back(RuleBuilder()
-                               .oifname(sw)
-                               .l4proto(f.proto)
-                               .field_below(f.offset, "th sport", mask.min_port)
-                               .counter(kCounterEgressPort)
-                               .drop()
-                               .build());
+    drop_outside_set(egress.rules, RuleBuilder().oifname(sw).l4proto(f.proto), f.offset, "th sport",
+                     mask, kCounterEgressPort);
   }
   for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
-    egress.rules.push_back(RuleBuilder()
-                               .oifname(sw)
-                               .l4proto(kProtoIcmp)
-                               .icmp_type(type)
-                               .field_outside_mask(kIcmpIdOffset, "icmp id", mask)
-                               .counter(kCounterEgressPort)
-                               .drop()
-                               .build());
-    egress.rules.push_back(RuleBuilder()
-                               .oifname(sw)
-                               .l4proto(kProtoIcmp)
-                               .icmp_type(type)
-                               .field_below(kIcmpIdOffset, "icmp id", mask.min_port)
-                               .counter(kCounterEgressPort)
-                               .drop()
-                               .build());
+    drop_outside_set(egress.rules, RuleBuilder().oifname(sw).l4proto(kProtoIcmp).icmp_type(type),
+                     kIcmpIdOffset, "icmp id", mask, kCounterEgressPort);
   }
 
   Chain ingress{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}};
@@ -321,42 +306,14 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                               .drop()
                               .build());
   for (const Field& f : {kTcpDport, kUdpDport}) {
-    ingress.rules.push_back(RuleBuilder()
-                                .iifname(sw)
-                                .ip_addr(false, a)
-                                .l4proto(f.proto)
-                                .field_outside_mask(f.offset, "th dport", mask)
-                                .counter(kCounterInbound)
-                                .drop()
-                                .build());
-    ingress.rules.push_back(RuleBuilder()
-                                .iifname(sw)
-                                .ip_addr(false, a)
-                                .l4proto(f.proto)
-                                .field_below(f.offset, "th dport", mask.min_port)
-                                .counter(kCounterInbound)
-                                .drop()
-                                .build());
+    drop_outside_set(ingress.rules, RuleBuilder().iifname(sw).ip_addr(false, a).l4proto(f.proto),
+                     f.offset, "th dport", mask, kCounterInbound);
   }
   for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
-    ingress.rules.push_back(RuleBuilder()
-                                .iifname(sw)
-                                .ip_addr(false, a)
-                                .l4proto(kProtoIcmp)
-                                .icmp_type(type)
-                                .field_outside_mask(kIcmpIdOffset, "icmp id", mask)
-                                .counter(kCounterInbound)
-                                .drop()
-                                .build());
-    ingress.rules.push_back(RuleBuilder()
-                                .iifname(sw)
-                                .ip_addr(false, a)
-                                .l4proto(kProtoIcmp)
-                                .icmp_type(type)
-                                .field_below(kIcmpIdOffset, "icmp id", mask.min_port)
-                                .counter(kCounterInbound)
-                                .drop()
-                                .build());
+    drop_outside_set(
+        ingress.rules,
+        RuleBuilder().iifname(sw).ip_addr(false, a).l4proto(kProtoIcmp).icmp_type(type),
+        kIcmpIdOffset, "icmp id", mask, kCounterInbound);
   }
   // Real port -> virtual port before conntrack looks the reply up; a
   // reserved port misses the map and passes unchanged.
