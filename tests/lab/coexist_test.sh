@@ -68,6 +68,14 @@ dropped() { st 'sum(s["counters"]["dropped"].values())'; }
 dedicated_ll() { sed -n 's/.*dedicated link-local \(fe80[^ ]*\) on wan0.*/\1/p' "$log" | tail -n1; }
 # wan0's addresses as "ADDRESS FLAGS..." lines.
 wan0_has() { lab_exec cpe ip -6 addr show dev wan0 | grep -q "inet6 $1/64 .*$2"; }
+# As wan0_has, but waits up to 5 s and shows what wan0 has when it fails.
+wan0_gets() {
+  wait_for 5 wan0_has "$1" "$2" && return 0
+  echo "    wanted '$1' with '$2'; wan0 has:"
+  lab_exec cpe ip -6 addr show dev wan0 | sed 's/^/    /'
+  grep 'link-local' "$log" | sed 's/^/    log: /'
+  return 1
+}
 # Local addresses of lwb4d's UDP sockets on port 546 in the cpe namespace.
 lwb4d_sockets() { lab_exec cpe ss -Huanp 'sport = :546' | awk '/"lwb4d"/ {print $4}' | sort; }
 lwb4d_wildcard() { lwb4d_sockets | grep -q '^\*\|^\[::\]'; }
@@ -128,7 +136,7 @@ round() {
   check "lwb4d starts and is BOUND within 5 s" wait_for 5 bound
   check "lwb4d still runs" kill -0 "$pid"
   ll=$(dedicated_ll)
-  check "lwb4d added its own link-local to wan0, deprecated" wan0_has "$ll" deprecated
+  check "lwb4d added its own link-local to wan0, deprecated" wan0_gets "$ll" deprecated
   check "lwb4d holds no wildcard [::]:546 socket" eval '! lwb4d_wildcard'
   check "lwb4d's multicast socket is on its own link-local" lwb4d_bound_to "$ll"
   if [ "$name" = "empty 88" ]; then
@@ -174,7 +182,7 @@ round() {
 
   echo "== $name: kill -9, restart adopts the link-local"
   stop_lwb4d KILL || true
-  check "the link-local outlives kill -9" wan0_has "$ll" deprecated
+  check "the link-local outlives kill -9" wan0_gets "$ll" deprecated
   start_lwb4d
   check "BOUND after the restart" wait_for 5 bound
   check "no address error in the log" eval "! grep -q 'adding fe80' '$log'"
@@ -195,7 +203,7 @@ ll=$(dedicated_ll)
 lab_exec cpe ip link set wan0 down
 check "the kernel dropped it with the link" wait_for 3 eval "! wan0_has '$ll' ''"
 lab_exec cpe ip link set wan0 up
-check "lwb4d added it again" wait_for 5 wan0_has "$ll" deprecated
+check "lwb4d added it again" wan0_gets "$ll" deprecated
 n=$(renewals)
 kill -USR1 "$pid"
 check "renews over it afterwards" wait_for 5 lwb4_renewed "$n"
