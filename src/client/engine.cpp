@@ -211,6 +211,25 @@ void Engine::on_datagram(wire::Bytes payload, const Ipv6Address& from, TimePoint
   e.after_event(now);
 }
 
+bool Engine::is_ours(wire::Bytes payload) const {
+  const Impl& e = *impl_;
+  if (payload.empty()) return true;
+  switch (static_cast<dhcp6::MessageType>(payload[0])) {
+    case dhcp6::MessageType::kAdvertise:
+    case dhcp6::MessageType::kReconfigure:
+      return false;
+    case dhcp6::MessageType::kReply: {
+      // RFC 8415 §8: the transaction-id follows the message type.
+      if (payload.size() < 4) return true;
+      const uint32_t xid = uint32_t{payload[1]} << 16 | uint32_t{payload[2]} << 8 | payload[3];
+      return e.info.state() == Dhcp6InfoClient::State::kRequesting &&
+             xid == e.info.transaction_id();
+    }
+    default:
+      return true;
+  }
+}
+
 void Engine::on_timer(TimePoint now) {
   Impl& e = *impl_;
   if (e.info.next_deadline() <= now) e.info.on_timer(now, e.random, e.out);

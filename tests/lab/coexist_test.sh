@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # lwb4d next to another DHCPv6 client on the same WAN (as odhcp6c is on
-# OpenWrt): ISC dhclient -6 holds [::]:546 on the cpe's wan0 and keeps a
-# stateful IA_NA lease from Kea, while lwb4d provisions over DHCPv4-over-DHCPv6.
+# OpenWrt): ISC dhclient -6 binds port 546 on one link-local of the cpe's wan0
+# (lwb4d's own, when lwb4d started first) and keeps a stateful IA_NA lease
+# from Kea, while lwb4d provisions over DHCPv4-over-DHCPv6.
 # Both orders of start, with option 88 naming the server (unicast 4o6 from the
 # global address) and with an empty 88 (multicast to ff02::1:2 from lwb4d's
 # own link-local). Neither may fail to start, each must get and renew its own
-# lease, and lwb4d must not see the other client's replies. Needs root, Kea,
+# lease, and lwb4d must leave the other client's replies to it (it reads copies
+# through a raw socket; docs/design.md). Needs root, Kea,
 # dhclient (isc-dhcp-client) and a build of lwb4d/lwb4ctl.
 #   tests/lab/coexist_test.sh [BUILD_DIR]      (default build/dev)
 set -euo pipefail
@@ -65,6 +67,8 @@ has_ia_na() { grep -q '^BOUND6 2001:db8:46::1' "$events"; }
 renewals() { grep -c 'RENEWING -> BOUND' "$log" || true; }
 lwb4_renewed() { [ "$(renewals)" -gt "$1" ]; }
 dropped() { st 'sum(s["counters"]["dropped"].values())'; }
+other_clients() { st 's["counters"]["other_clients"]'; }
+more_other_clients() { [ "$(other_clients)" -gt "$1" ]; }
 dedicated_ll() { sed -n 's/.*dedicated link-local \(fe80[^ ]*\) on wan0.*/\1/p' "$log" | tail -n1; }
 # wan0's addresses as "ADDRESS FLAGS..." lines.
 wan0_has() { lab_exec cpe ip -6 addr show dev wan0 | grep -q "inet6 $1/64 .*$2"; }
@@ -80,6 +84,9 @@ wan0_gets() {
 lwb4d_sockets() { lab_exec cpe ss -Huanp 'sport = :546' | awk '/"lwb4d"/ {print $4}' | sort; }
 lwb4d_wildcard() { lwb4d_sockets | grep -q '^\*\|^\[::\]'; }
 lwb4d_bound_to() { lwb4d_sockets | grep -qxF "[$1]%wan0:546"; }
+dhclient_bound_to() {
+  lab_exec cpe ss -Huanp 'sport = :546' | awk '/"dhclient"/ {print $4}' | grep -qxF "[$1]%wan0:546"
+}
 via_multicast() { grep -q "to \[ff02::1:2\]:547" "$log"; }
 
 cleanup() {
@@ -127,7 +134,7 @@ chmod +x "$dir/dhclient-script"
 # ROUND NAME: dhclient before lwb4d, then lwb4d restarted under a running
 # dhclient; checks both keep their leases and renew them.
 round() {
-  local name=$1 n d0 ll
+  local name=$1 n d0 ll o
 
   echo "== $name: dhclient -6 first, then lwb4d"
   start_dhclient
@@ -163,19 +170,17 @@ round() {
   n=$(event_count RENEW6)
   check "dhclient renews" wait_for $((RENEW + 6)) more_events RENEW6 "$n"
   r=$(renewals)
-  if [ "$name" = "empty 88" ]; then
-    # Known gap, not asserted: dhclient (like dhcpcd) binds the FIRST
-    # link-local it finds, which is lwb4d's when lwb4d started first; both
-    # sockets then sit on [lwb4d-LL]:546 and the one bound last (dhclient)
-    # gets lwb4d's multicast-path replies. odhcp6c binds [::]:546 and is not
-    # affected. The fix is to receive through a raw socket (issue 3 note).
-    if wait_for $((2 * RENEW + 3)) lwb4_renewed "$r"; then
-      echo "INFO lwb4d renewed after dhclient took its link-local (the known gap did not bite)"
-    else
-      echo "INFO known gap: dhclient bound lwb4d's link-local and takes its replies"
-    fi
-  else
-    check "lwb4d renews after dhclient started" wait_for $((2 * RENEW + 3)) lwb4_renewed "$r"
+  # dhclient (like dhcpcd) binds the first link-local it finds: lwb4d's,
+  # as lwb4d started first. Both then listen on [lwb4d-LL]:546 and the
+  # kernel hands each datagram to dhclient's socket (bound last); lwb4d
+  # reads its copy through its raw socket and leaves dhclient's to dhclient.
+  check "lwb4d renews after dhclient started" wait_for $((2 * RENEW + 3)) lwb4_renewed "$r"
+  if dhclient_bound_to "$ll"; then
+    echo "INFO dhclient bound lwb4d's link-local $ll"
+    n=$(event_count RENEW6)
+    o=$(other_clients)
+    check "dhclient renews on lwb4d's link-local" wait_for $((RENEW + 6)) more_events RENEW6 "$n"
+    check "lwb4d saw dhclient's replies and left them to it" wait_for 3 more_other_clients "$o"
   fi
   check "lwb4d dropped nothing" equals "$(dropped)" 0
   check "dhclient still runs" kill -0 "$dhc_pid"

@@ -103,6 +103,12 @@ class Engine {
   void on_uplink(const UplinkState& uplink, TimePoint now);
   // A UDP datagram arrived on port 546.
   void on_datagram(wire::Bytes payload, const Ipv6Address& from, TimePoint now);
+  // For a datagram to an address that another DHCPv6 client on the uplink
+  // may also listen on: false when it is a message such a client receives
+  // (RFC 8415 §7.3: ADVERTISE, REPLY, RECONFIGURE) and not one this engine
+  // awaits (a REPLY to its outstanding Information-request). Those are the
+  // other client's to handle, not errors of ours to count.
+  bool is_ours(wire::Bytes payload) const;
   // next_deadline() has passed.
   void on_timer(TimePoint now);
   // SIGUSR1 / ubus renew: renew the lease now.

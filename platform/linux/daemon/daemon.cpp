@@ -90,13 +90,16 @@ Status Daemon::setup() {
   engine_config.start_delays = config_.start_delays;
   engine_config.softwire_source = config_.softwire_source;
 
-  // Coexistence with the uplink's own DHCPv6 client: sockets on specific
-  // addresses only, multicast from a link-local of our own (dhcp_socket.hpp).
+  // Coexistence with the uplink's own DHCPv6 client: a raw socket that
+  // takes no datagram away from it, multicast from a link-local of our own
+  // (dhcp_socket.hpp).
   wire::Bytes duid = engine_config.duid.bytes();
   if (auto st = uplink_->claim_link_local({duid.begin(), duid.end()}, mac); !st) {
     log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
   }
-  dhcp_.emplace(config_.uplink, tracker.ifindex());
+  auto dhcp = DhcpSocketSet::open(config_.uplink, tracker.ifindex());
+  if (!dhcp) return dhcp.error();
+  dhcp_.emplace(std::move(*dhcp));
 
   if (config_.kernel == KernelBackend::kNetlink) {
     KernelConfig kernel{config_.uplink,      config_.softwire,     config_.mtu,
@@ -114,7 +117,7 @@ Status Daemon::setup() {
   control_ = std::move(*control);
 
   for (auto [fd, kind] : {std::pair{signals_->fd(), kSignal}, std::pair{timer_->fd(), kTimer},
-                          std::pair{uplink_->fd(), kNetlink}}) {
+                          std::pair{uplink_->fd(), kNetlink}, std::pair{dhcp_->fd(), kDhcp}}) {
     if (auto st = loop_->add(fd, kind); !st) return st;
   }
 
@@ -238,24 +241,32 @@ void Daemon::arm_timer() {
 }
 
 void Daemon::on_datagrams(int fd) {
-  DhcpSocket* socket = dhcp_ ? dhcp_->find_fd(fd) : nullptr;
-  if (!socket) return;
+  if (!dhcp_ || fd != dhcp_->fd()) return;
   for (int i = 0; i < kMaxDatagramsPerWake; ++i) {
-    auto d = socket->receive(buffer_);
+    auto d = dhcp_->receive(buffer_);
     if (!d) {
       log_.logf(LogLevel::kDebug, "%s", d.error().reason().c_str());
       continue;
     }
     if (!*d) return;
     const Datagram& dg = **d;
-    if (dg.ifindex != 0 && dg.ifindex != socket->ifindex()) {
+    if (dg.ifindex != 0 && dg.ifindex != dhcp_->ifindex()) {
       log_.logf(LogLevel::kDebug, "dropped a datagram from %s on ifindex %d",
                 dg.from.to_string().c_str(), dg.ifindex);
       continue;
     }
-    log_.logf(LogLevel::kDebug, "received %zu bytes from [%s]:%u", dg.size,
-              dg.from.to_string().c_str(), dg.from_port);
-    engine_->on_datagram(wire::Bytes(buffer_.data(), dg.size), dg.from, now_);
+    wire::Bytes payload(buffer_.data(), dg.size);
+    // Another client may listen on this address too, bound before or after
+    // us (dhcp_socket.hpp): what is its, we leave alone.
+    if (!engine_->is_ours(payload)) {
+      ++other_clients_;
+      log_.logf(LogLevel::kDebug, "left a %zu-byte message from [%s]:%u to %s for the other client",
+                dg.size, dg.from.to_string().c_str(), dg.from_port, dg.to.to_string().c_str());
+      continue;
+    }
+    log_.logf(LogLevel::kDebug, "received %zu bytes from [%s]:%u to %s", dg.size,
+              dg.from.to_string().c_str(), dg.from_port, dg.to.to_string().c_str());
+    engine_->on_datagram(payload, dg.from, now_);
   }
 }
 
@@ -275,22 +286,23 @@ void Daemon::on_uplink_change() {
   engine_->on_uplink(uplink_state_, now_);
 }
 
-// Sockets of addresses the uplink lost are closed; the next send opens one
-// anew. A re-created interface (new ifindex) closes them all, since
-// SO_BINDTODEVICE holds the old one.
+// Sources the uplink lost are dropped (with their guards); the next send
+// takes one into use anew. A re-created interface (new ifindex) drops them
+// all and binds the raw socket to the new one.
 void Daemon::sync_dhcp_sockets(const client::UplinkState& state) {
-  auto unregister = [this](int fd) { loop_->remove(fd); };
   int ifindex = uplink_->tracker().ifindex();
   if (ifindex != 0 && dhcp_->ifindex() != ifindex) {
-    dhcp_->reset(ifindex, unregister);
-    log_.logf(LogLevel::kInfo, "uplink %s is ifindex %d now; DHCP sockets closed",
+    if (auto st = dhcp_->reset(ifindex); !st) {
+      log_.logf(LogLevel::kError, "%s", st.error().reason().c_str());
+    }
+    log_.logf(LogLevel::kInfo, "uplink %s is ifindex %d now; DHCP sources reset",
               config_.uplink.c_str(), ifindex);
   }
   std::vector<Ipv6Address> keep;
   if (state.link_local) keep.push_back(*state.link_local);
   for (const client::UplinkAddress& a : state.global)
     keep.push_back(a.address);
-  dhcp_->retain(keep, unregister);
+  dhcp_->retain(keep);
 }
 
 void Daemon::on_control(int fd, uint32_t events) {
@@ -321,6 +333,7 @@ DaemonStatus Daemon::snapshot() const {
   s.uplink_state = uplink_state_;
   s.engine = engine_->status();
   s.applied = applied_;
+  s.other_clients = other_clients_;
   s.now = now_;
   return s;
 }
@@ -366,21 +379,16 @@ void Daemon::perform_actions() {
     if (const auto* t = std::get_if<client::Transmit>(&action)) {
       log_.logf(LogLevel::kDebug, "sending %zu bytes from %s to [%s]:%u", t->payload.size(),
                 t->source.to_string().c_str(), t->destination.to_string().c_str(), t->port);
-      bool opened = false;
-      auto socket = dhcp_->for_source(t->source, opened);
-      if (!socket) {
-        log_.logf(LogLevel::kWarning, "not sent: %s", socket.error().reason().c_str());
+      const size_t sources = dhcp_->size();
+      if (auto st = dhcp_->send(*t); !st) {
+        log_.logf(LogLevel::kWarning, "not sent: %s", st.error().reason().c_str());
         continue;
       }
-      if (opened) {
-        log_.logf(LogLevel::kInfo, "DHCP socket [%s]:%u on %s", t->source.to_string().c_str(),
-                  kDhcp6ClientPort, config_.uplink.c_str());
-        if (auto st = loop_->add((*socket)->fd(), kDhcp); !st) {
-          log_.logf(LogLevel::kError, "%s", st.error().reason().c_str());
-        }
-      }
-      if (auto st = (*socket)->send(*t); !st) {
-        log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
+      if (dhcp_->size() > sources) {
+        log_.logf(LogLevel::kInfo, "DHCP source [%s]:%u on %s (%s)", t->source.to_string().c_str(),
+                  kDhcp6ClientPort, config_.uplink.c_str(),
+                  dhcp_->guarded(t->source) ? "guarded"
+                                            : "shared: another client holds it; replies sorted");
       }
     } else if (const auto* a = std::get_if<client::Apply>(&action)) {
       if (auto st = sink_->apply(a->state); !st) {

@@ -61,6 +61,7 @@ class Daemon {
   std::optional<DeadlineTimer> timer_;
   std::unique_ptr<NetlinkUplink> uplink_;
   std::optional<DhcpSocketSet> dhcp_;
+  uint64_t other_clients_ = 0;  // datagrams left to another client (dhcp_socket.hpp)
   std::unique_ptr<ControlServer> control_;
   std::optional<LeaseStore> lease_store_;
   std::optional<client::Lease> stored_lease_;

@@ -1,16 +1,29 @@
-// The DHCPv6 client sockets: UDP/IPv6 on port 546 (RFC 8415 §7.2), one per
-// source address lwb4d sends from, each bound to that specific address and
-// to the uplink (SO_BINDTODEVICE). The wildcard [::]:546 is never bound: it
-// belongs to the uplink's own DHCPv6 client (odhcp6c), and of two wildcard
-// sockets the one bound last takes every unicast reply, while a socket bound
-// to a specific address receives exactly the datagrams sent to it (see the
-// OpenWrt notes). Sends name their interface with IPV6_PKTINFO (multicast to
-// ff02::1:2 needs it; RFC 7341 §6.1 wants a link-local source for it).
+// lwb4d's DHCPv6 client transport on the uplink (RFC 8415 §7.2: clients
+// use UDP port 546), built so that it shares the port with the uplink's own
+// DHCPv6 client (odhcp6c, dhclient, dhcpcd) without ever taking its replies:
+//
+// * Send and receive go through one raw IPv6 socket for UDP, bound to the
+//   uplink. A raw socket gets a copy of every UDP datagram that arrives; it
+//   takes nothing away from the UDP sockets. A filter in the kernel keeps
+//   only datagrams to port 546, and of those lwb4d keeps the ones addressed
+//   to a source it has sent from. The kernel writes and checks the UDP
+//   checksum (IPV6_CHECKSUM); replies with a bad one never reach us.
+// * For each source address lwb4d sends from, a "guard" UDP socket is bound
+//   to [address]:546 — only if no other socket holds that address and port
+//   already. It receives nothing (its filter drops all) and exists so that
+//   replies to an address nobody else listens on do not provoke ICMPv6 port
+//   unreachable errors. It allows later binds (SO_REUSEADDR, set after our
+//   bind), and a socket bound later takes precedence, so a client that
+//   binds the same address after us keeps all of its replies.
+// * Another client may bind one of our sources too (dhclient and dhcpcd bind
+//   the first link-local they find, which can be the one lwb4d added); then
+//   replies to it reach both, and lwb4d asks the engine which are its own.
+//   Nothing tells us when a client binds after us, so that question is
+//   asked of every datagram.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -26,66 +39,60 @@ namespace lwb4::platform {
 constexpr uint16_t kDhcp6ClientPort = 546;  // RFC 8415 §7.2
 
 struct Datagram {
-  size_t size = 0;  // bytes in the caller's buffer
+  size_t size = 0;  // UDP payload bytes in the caller's buffer
   Ipv6Address from;
   uint16_t from_port = 0;
+  Ipv6Address to;   // one of our source addresses
   int ifindex = 0;  // the arrival interface (IPV6_PKTINFO)
+  // Another client's socket holds [to]:546 too: the datagram may be its.
+  bool shared = false;
 };
 
-// One socket at [local]:port on the uplink.
-class DhcpSocket {
- public:
-  // `port` is 546 except in tests. The address must be assigned and past
-  // DAD (a tentative one cannot be bound).
-  static Result<DhcpSocket> open(const std::string& ifname, int ifindex, const Ipv6Address& local,
-                                 uint16_t port = kDhcp6ClientPort);
-
-  int fd() const { return fd_.get(); }
-  int ifindex() const { return ifindex_; }
-  const Ipv6Address& local() const { return local_; }
-  // Sends from local(), whatever transmit.source says.
-  Status send(const client::Transmit& transmit);
-  // nullopt when nothing is pending. A datagram longer than `buffer` is
-  // an Error (it is consumed).
-  Result<std::optional<Datagram>> receive(std::span<uint8_t> buffer);
-
- private:
-  DhcpSocket(UniqueFd fd, int ifindex, const Ipv6Address& local)
-      : fd_(std::move(fd)), ifindex_(ifindex), local_(local) {}
-
-  UniqueFd fd_;
-  int ifindex_;
-  Ipv6Address local_;
-};
-
-// The sockets of one uplink, keyed by local address: opened on the first
-// send from an address, closed when the address leaves the uplink.
 class DhcpSocketSet {
  public:
-  // Called with a socket's fd just before it is closed (to unregister it).
-  using CloseHook = std::function<void(int fd)>;
+  // `port` is 546 except in tests. Needs CAP_NET_RAW.
+  static Result<DhcpSocketSet> open(const std::string& ifname, int ifindex,
+                                    uint16_t port = kDhcp6ClientPort);
 
-  DhcpSocketSet(std::string ifname, int ifindex, uint16_t port = kDhcp6ClientPort)
-      : ifname_(std::move(ifname)), ifindex_(ifindex), port_(port) {}
-
+  // The raw socket: register it once for readability.
+  int fd() const { return raw_.get(); }
   int ifindex() const { return ifindex_; }
-  size_t size() const { return sockets_.size(); }
+  // Source addresses in use.
+  size_t size() const { return sources_.size(); }
+  // Whether lwb4d holds the guard socket of `source` (false when another
+  // client held [source]:546 first, or when the source is not in use).
+  bool guarded(const Ipv6Address& source) const;
 
-  // The socket bound to `source`, opened now when there is none; `opened`
-  // tells the caller to register a new fd.
-  Result<DhcpSocket*> for_source(const Ipv6Address& source, bool& opened);
-  DhcpSocket* find_fd(int fd);
-  // Closes the sockets whose address is not in `keep`.
-  void retain(std::span<const Ipv6Address> keep, const CloseHook& before_close);
-  // Closes every socket and binds later ones to `ifindex` (the interface
-  // was re-created: SO_BINDTODEVICE holds the old one).
-  void reset(int ifindex, const CloseHook& before_close);
+  // Sends from transmit.source. The first send from an address takes it
+  // into use: it must be assigned to the uplink and past DAD.
+  Status send(const client::Transmit& transmit);
+  // The next datagram for one of our sources; nullopt when nothing is
+  // pending. Datagrams to other addresses are consumed and skipped. A
+  // datagram longer than `buffer` is an Error (it is consumed).
+  Result<std::optional<Datagram>> receive(std::span<uint8_t> buffer);
+
+  // Stops using the sources not in `keep`.
+  void retain(std::span<const Ipv6Address> keep);
+  // The interface was re-created with a new index: forgets every source and
+  // binds the raw socket to it again (the fd stays the same).
+  Status reset(int ifindex);
 
  private:
+  struct Source {
+    Ipv6Address address;
+    UniqueFd guard;  // invalid when shared
+  };
+
+  DhcpSocketSet(std::string ifname, int ifindex, uint16_t port, UniqueFd raw)
+      : ifname_(std::move(ifname)), ifindex_(ifindex), port_(port), raw_(std::move(raw)) {}
+  Result<const Source*> use(const Ipv6Address& source);
+  const Source* find(const Ipv6Address& address) const;
+
   std::string ifname_;
   int ifindex_;
   uint16_t port_;
-  std::vector<DhcpSocket> sockets_;
+  UniqueFd raw_;
+  std::vector<Source> sources_;
 };
 
 }  // namespace lwb4::platform

@@ -204,6 +204,7 @@ std::string status_json(const DaemonStatus& s) {
   w.key("unexpected").number(static_cast<int64_t>(c.dropped_unexpected));
   w.key("invalid").number(static_cast<int64_t>(c.dropped_invalid));
   w.end_object();
+  w.key("other_clients").number(static_cast<int64_t>(s.other_clients));
   w.end_object();
   w.end_object();
   return w.str() + "\n";
@@ -242,11 +243,14 @@ std::string status_text(const DaemonStatus& s) {
                              remaining_text("expires", l->lease_time, l->expires_at(), s.now));
   }
   const client::EngineCounters& c = s.engine.counters;
-  out += line("counters", "sent " + std::to_string(c.sent) + ", received " +
-                              std::to_string(c.received) + ", dropped " +
-                              std::to_string(c.dropped_malformed) + " malformed " +
-                              std::to_string(c.dropped_unexpected) + " unexpected " +
-                              std::to_string(c.dropped_invalid) + " invalid");
+  out += line("counters",
+              "sent " + std::to_string(c.sent) + ", received " + std::to_string(c.received) +
+                  ", dropped " + std::to_string(c.dropped_malformed) + " malformed " +
+                  std::to_string(c.dropped_unexpected) + " unexpected " +
+                  std::to_string(c.dropped_invalid) + " invalid" +
+                  (s.other_clients
+                       ? ", " + std::to_string(s.other_clients) + " left to the other DHCPv6 client"
+                       : std::string()));
   return out;
 }
 

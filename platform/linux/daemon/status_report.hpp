@@ -24,6 +24,9 @@ struct DaemonStatus {
   // withdrawn). When it differs from engine.applied, both are shown.
   std::optional<client::DesiredState> applied;
   std::string tunnel_interface;  // the softwire device, empty without a kernel adapter
+  // DHCPv6 messages to an address shared with the uplink's other DHCPv6
+  // client that were its, not ours: seen and left alone, not dropped.
+  uint64_t other_clients = 0;
   client::TimePoint now;
 };
 

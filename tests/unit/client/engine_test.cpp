@@ -207,6 +207,32 @@ TEST_F(EngineTest, UnknownMessageTypesAreCountedAndIgnored) {
   EXPECT_EQ(after.dhcp4_state, "BOUND");
 }
 
+// Another DHCPv6 client may listen on our addresses (the daemon's raw
+// socket sees its replies): what such a client receives and we do not
+// await is its, not an error of ours.
+TEST_F(EngineTest, TellsItsOwnRepliesFromAnotherClients) {
+  auto bytes = [](std::initializer_list<uint8_t> b) { return std::vector<uint8_t>(b); };
+  engine_.on_uplink(uplink(), now_);
+  engine_.start(now_, std::nullopt);
+  auto info = transmits(run_until_transmit());
+  ASSERT_EQ(info.size(), 1u);
+  const std::vector<uint8_t> ours = info_reply(info[0], true);
+  std::vector<uint8_t> other_xid = ours;
+  other_xid[3] ^= 0x01;
+  EXPECT_TRUE(engine_.is_ours(ours));                   // REPLY to our Information-request
+  EXPECT_FALSE(engine_.is_ours(other_xid));             // REPLY to another transaction
+  EXPECT_FALSE(engine_.is_ours(bytes({2, 0, 0, 1})));   // ADVERTISE (RFC 8415 §7.3)
+  EXPECT_FALSE(engine_.is_ours(bytes({10, 0, 0, 0})));  // RECONFIGURE
+  EXPECT_TRUE(engine_.is_ours(bytes({21, 0, 0, 0})));   // DHCPV4-RESPONSE (RFC 7341 §6.2)
+  EXPECT_TRUE(engine_.is_ours(bytes({})));              // malformed: ours to count
+  EXPECT_TRUE(engine_.is_ours(bytes({7, 0})));          // a truncated REPLY too
+  EXPECT_TRUE(engine_.is_ours(bytes({0, 1, 2, 3})));    // no such type: ours to count
+  deliver(ours);
+  // Informed: no Information-request outstanding, so no REPLY is ours.
+  EXPECT_EQ(engine_.status().dhcp6_state, "informed");
+  EXPECT_FALSE(engine_.is_ours(ours));
+}
+
 TEST_F(EngineTest, ReleaseSendsDhcpReleaseAndWithdraws) {
   provision();
   engine_.release(now_);

@@ -39,6 +39,7 @@ DaemonStatus bound_status() {
   s.engine.applied = sample_state();
   s.engine.lease = sample_lease(at_ms(kAcquiredMs));
   s.engine.counters = {12, 10, 1, 2, 3};
+  s.other_clients = 4;
   s.applied = sample_state();
   s.now = at_ms(kAcquiredMs + 600'500);
   return s;
@@ -69,7 +70,7 @@ TEST(StatusJson, Bound) {
             "\"t2\":3150,\"age\":600,\"renew_in\":1199,\"rebind_in\":2549,"
             "\"expires_in\":2999},"
             "\"counters\":{\"sent\":12,\"received\":10,"
-            "\"dropped\":{\"malformed\":1,\"unexpected\":2,\"invalid\":3}}}\n");
+            "\"dropped\":{\"malformed\":1,\"unexpected\":2,\"invalid\":3},\"other_clients\":4}}\n");
 }
 
 TEST(StatusJson, NothingYet) {
@@ -86,7 +87,7 @@ TEST(StatusJson, NothingYet) {
             "\"uplink\":{\"name\":\"wan0\",\"up\":false,\"link_local\":null,\"global\":[]},"
             "\"lease\":null,"
             "\"counters\":{\"sent\":0,\"received\":0,"
-            "\"dropped\":{\"malformed\":0,\"unexpected\":0,\"invalid\":0}}}\n");
+            "\"dropped\":{\"malformed\":0,\"unexpected\":0,\"invalid\":0},\"other_clients\":0}}\n");
 }
 
 TEST(StatusJson, FullAddressIsNotShared) {
@@ -162,7 +163,8 @@ TEST(StatusText, Bound) {
             "dns:      192.0.2.53\n"
             "lease:    3600 s from 192.0.2.1, renew in 1199 s, rebind in 2549 s, expires in "
             "2999 s\n"
-            "counters: sent 12, received 10, dropped 1 malformed 2 unexpected 3 invalid\n");
+            "counters: sent 12, received 10, dropped 1 malformed 2 unexpected 3 invalid, 4 left to "
+            "the other DHCPv6 client\n");
 }
 
 TEST(StatusText, NothingApplied) {
