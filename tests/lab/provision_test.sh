@@ -131,10 +131,16 @@ check "BOUND again to 192.0.2.100" wait_for 5 bound
 check "same address" equals "$(st 's["ipv4_address"]')" 192.0.2.100
 
 echo "== server gone until the lease expires: withdrawal, never 169.254"
+away_from=$(date +%s.%N)
+discovers=$(log_count "sent DHCPDISCOVER")
 kea_stop
 check "withdrawn at lease expiry" wait_for $((VALID + 5)) log_has "withdraw"
 check "nothing applied any more (withdrawn)" equals "$(st 's["ipv4_address"], s["port_ranges"]')" "None None"
 check "no 169.254/16 address in the cpe" no_link_local_v4
+# RFC 2131 §4.1: DHCPDISCOVER again after 4 s and 8 s (each +-1 s).
+check "DHCPDISCOVER sent and retransmitted twice while the server is away" \
+  wait_for 16 more_in_log "sent DHCPDISCOVER" $((discovers + 2))
+away_until=$(date +%s.%N)
 kea_start >/dev/null
 check "provisions again once the server is back" wait_for 30 bound
 
@@ -160,6 +166,29 @@ capture=""
 frames() { tcpdump -n -r "$dir/wan0.pcap" "$@" 2>/dev/null | wc -l; }
 check "the capture holds the DHCP exchanges" test "$(frames udp port 547)" -gt 20
 check "no ARP packet on the uplink" equals "$(frames arp)" 0
+# What lwb4d sent to the 4o6 server while it was away: at T1 (RENEWING) and
+# T2 (REBINDING) one DHCPREQUEST each, since RFC 2131 §4.4.5 retries after
+# half the remaining time but no sooner than 60 s, which lies past T2 and
+# expiry here; after expiry DHCPDISCOVERs 4 s and 8 s apart (RFC 2131 §4.1).
+queries_while_away() {
+  tcpdump -n -tt -r "$dir/wan0.pcap" "src host 2001:db8:46::2 and udp dst port 547" 2>/dev/null |
+    awk -v a="$away_from" -v b="$away_until" '/msgtype-20/ && $1 > a && $1 < b {print $1}'
+}
+gaps=$(queries_while_away | "$LAB_PYTHON" -c '
+import sys
+t = [float(x) for x in sys.stdin]
+print(" ".join("%.1f" % (b - a) for a, b in zip(t, t[1:])))')
+echo "    gaps between DHCPV4-QUERYs while the server was away (s): $gaps"
+backoff_ok() {
+  "$LAB_PYTHON" - "$RENEW" "$REBIND" "$VALID" "$gaps" <<'PY'
+import sys
+t1, t2, valid = (float(x) for x in sys.argv[1:4])
+gaps = [float(x) for x in sys.argv[4].split()]
+want = [(t2 - t1 - 0.5, t2 - t1 + 0.5), (valid - t2 - 0.5, valid - t2 + 1.5), (3, 5), (7, 9)]
+sys.exit(0 if len(gaps) == 4 and all(lo <= g <= hi for g, (lo, hi) in zip(gaps, want)) else 1)
+PY
+}
+check "T1, T2, expiry, then DHCPDISCOVER +4 s and +8 s (RFC 2131 §4.1, §4.4.5)" backoff_ok
 
 echo
 check_summary
