@@ -54,7 +54,7 @@ else
   fail "data: exact file list, modes 0755/0644, owner root"
   diff <(echo "$expected") <(echo "$listing") | sed 's/^/    /' || true
 fi
-check "ACL is JSON" python3 -m json.tool "$tmp/data/usr/share/rpcd/acl.d/lwb4.json"
+check "ACL is JSON" python3 -m json.tool "$tmp/data/usr/share/rpcd/acl.d/lwb4.json" /dev/null
 for b in lwb4d lwb4ctl; do
   check "$b is a stripped x86-64 ELF" bash -c "file -b '$tmp/data/usr/sbin/$b' | grep -q 'ELF 64-bit.*x86-64.*stripped' && ! file -b '$tmp/data/usr/sbin/$b' | grep -q 'not stripped'"
 done

@@ -113,7 +113,10 @@ out=$(rpcd status '{"interface":"wan4lab"}')
 check "ubus call lwb4 status {interface: wan4lab}: BOUND 192.0.2.100" equals \
   "$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(s["state"], s["ipv4_address"])' "$out")" \
   "BOUND 192.0.2.100"
-if [ -n "${LWB4_SAMPLE:-}" ]; then printf '%s\n' "$out" >"$LWB4_SAMPLE"; fi
+if [ -n "${LWB4_SAMPLE:-}" ]; then
+  printf '%s\n' "$out" >"$LWB4_SAMPLE"
+  "$LWB4CTL" status --control "$sock" >"$LWB4_SAMPLE.txt"
+fi
 out=$(rpcd status '{}')
 check "status without interface: keyed by wan4lab" equals \
   "$(python3 -c 'import json,sys; print(list(json.loads(sys.argv[1])))' "$out")" "['wan4lab']"
