@@ -85,6 +85,8 @@ check "lease file written by nobody" wait_for 3 lease_owner
 
 echo "== --script: bound"
 check "script ran with ACTION=bound" wait_for 3 test -f "$work/out/bound"
+no_zombie() { ! ps --ppid "$pid" -o stat= | grep -q Z; }
+check "the script child was reaped (SIGCHLD), no zombie" wait_for 3 no_zombie
 check "as nobody" equals "$(recorded bound UID)" "$nobody_uid"
 check "with no capabilities" equals "$(recorded bound CAPEFF)" 0000000000000000
 check "INTERFACE and ZONE inherited from netifd's environment" \

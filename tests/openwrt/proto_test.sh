@@ -218,12 +218,16 @@ check "OPTION_88 not 16-byte aligned -> refused" run_in "$files/lwb4.odhcp6c-hoo
   "! lwb4_option88_servers 20010db8"
 check "OPTION_88 not hex -> refused" run_in "$files/lwb4.odhcp6c-hook" \
   "! lwb4_option88_servers 20010db8000000000000000000000zz8"
-printf "network.sw=interface\nnetwork.sw.proto='lwb4'\nnetwork.sw.tunlink='wan6'\nnetwork.other=interface\nnetwork.other.proto='lwb4'\nnetwork.other.tunlink='wan6b'\n" >"$UCI_FILE"
+printf "network.sw=interface\nnetwork.sw.proto='lwb4'\nnetwork.sw.tunlink='wan6'\nnetwork.other=interface\nnetwork.other.proto='lwb4'\nnetwork.other.tunlink='wan6b'\nnetwork.auto=interface\nnetwork.auto.proto='lwb4'\nnetwork.wan6=interface\nnetwork.wan6.proto='dhcpv6'\n" >"$UCI_FILE"
 hook() { run_in "$files/lwb4.odhcp6c-hook" "$1; lwb4_hook_main eth1 $2"; }
 rules='lw4o6,ipv4prefix=192.0.2.1,prefix4len=32,psidlen=8,psid=13312,br=2001:db8::1,'
 hook "INTERFACE=wan6 OPTION_88=$hex LW4O6='$rules' MAPE=''; export OPTION_88" bound
-expect "bound with 88 and LW4O6: restarts the lwb4 interface on wan6 only" <<<"logger -t lwb4 'wan6: odhcp6c hand-off changed; restarting sw'
-ifup sw"
+expect "bound with 88 and LW4O6: restarts the lwb4 interfaces on wan6 and without tunlink" <<EOT
+logger -t lwb4 'wan6: odhcp6c hand-off changed; restarting sw'
+ifup sw
+logger -t lwb4 'wan6: odhcp6c hand-off changed; restarting auto'
+ifup auto
+EOT
 check "hand-off file content" [ "$(cat "$LWB4_RUN_DIR/handoff-wan6")" = \
   "servers=2001:db8:0:0:0:0:0:88,fe80:0:0:0:200:ff:fe00:5301
 rules=$rules" ]
