@@ -85,7 +85,7 @@ check "lease file written by nobody" wait_for 3 lease_owner
 
 echo "== --script: bound"
 check "script ran with ACTION=bound" wait_for 3 test -f "$work/out/bound"
-no_zombie() { ! ps --ppid "$pid" -o stat= | grep -q Z; }
+no_zombie() { ! pgrep -P "$pid" -r Z >/dev/null; }
 check "the script child was reaped (SIGCHLD), no zombie" wait_for 3 no_zombie
 check "as nobody" equals "$(recorded bound UID)" "$nobody_uid"
 check "with no capabilities" equals "$(recorded bound CAPEFF)" 0000000000000000
