@@ -130,8 +130,8 @@ proto_lwb4_setup() {
 		return 1
 		;;
 	esac
-	if [ -n "$mtu" ] && ! lwb4_in_range "$mtu" 1280 65535; then
-		lwb4_config_error "$cfg" INVALID_MTU "mtu '$mtu' is not 1280..65535"
+	if [ -n "$mtu" ] && ! lwb4_in_range "$mtu" 68 65535; then
+		lwb4_config_error "$cfg" INVALID_MTU "mtu '$mtu' is not 68..65535"
 		return 1
 	fi
 	if [ -n "$encaplimit" ] && [ "$encaplimit" != none ] && ! lwb4_in_range "$encaplimit" 0 255; then
@@ -166,14 +166,23 @@ proto_lwb4_setup() {
 		lwb4_config_error "$cfg" INVALID_IP4TABLE "ip4table '$ip4table' is not a table number (1..)"
 		return 1
 	fi
-	local item reserve_list=
+	local item part reserve_list=
+	# A list, and each item may hold several, comma-separated ("22,8080-8081").
 	for item in $reserve_ports; do
-		lwb4_port_or_range "$item" || {
-			lwb4_config_error "$cfg" INVALID_RESERVE_PORTS \
-				"reserve_ports '$item' is not a port or a range like 8080-8081"
+		case ",$item," in
+		*,,*)
+			lwb4_config_error "$cfg" INVALID_RESERVE_PORTS "reserve_ports '$item' has an empty element"
 			return 1
-		}
-		reserve_list="${reserve_list:+$reserve_list,}$item"
+			;;
+		esac
+		for part in $(echo "$item" | tr ',' ' '); do
+			lwb4_port_or_range "$part" || {
+				lwb4_config_error "$cfg" INVALID_RESERVE_PORTS \
+					"reserve_ports '$part' is not a port or a range like 8080-8081"
+				return 1
+			}
+			reserve_list="${reserve_list:+$reserve_list,}$part"
+		done
 	done
 	for item in $forward; do
 		lwb4_valid_forward "$item" || {

@@ -98,7 +98,8 @@ status 1
 EOT
 }
 bad INVALID_MODE cfg_mode=map-t
-bad INVALID_MTU cfg_mtu=1279
+bad INVALID_MTU cfg_mtu=67
+bad INVALID_MTU cfg_mtu=65536
 bad INVALID_MTU cfg_mtu=15OO
 bad INVALID_ENCAPLIMIT cfg_encaplimit=256
 bad INVALID_PSIDLEN cfg_psidlen=17
@@ -108,6 +109,9 @@ bad INVALID_METRIC cfg_metric=-1
 bad INVALID_IP4TABLE cfg_ip4table=0
 bad INVALID_RESERVE_PORTS "cfg_reserve_ports='22 9000-8000'"
 bad INVALID_RESERVE_PORTS cfg_reserve_ports=0
+bad INVALID_RESERVE_PORTS cfg_reserve_ports=22,,23
+run_in "$files/lwb4.sh" "net_wan6=wan6 dev_wan6=eth1 cfg_reserve_ports='22,8080-8081 443'; proto_lwb4_setup wan4 ''"
+check "reserve_ports as one comma option and a list item" grep -q -- '--reserve-ports 22,8080-8081,443$' "$CALLS"
 bad INVALID_FORWARD cfg_forward=sctp:2222:192.168.1.10:22
 bad INVALID_FORWARD cfg_forward=tcp:2222:192.168.1.300:22
 bad INVALID_FORWARD cfg_forward=tcp:2222:192.168.1.10
