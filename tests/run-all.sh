@@ -51,6 +51,7 @@ cmake --preset vm >/dev/null
 cmake --build --preset vm
 tests/vm/vm-run.sh --prepare
 tests/vm/softwire_test.sh build/vm
+tests/openwrt/caps_vm_test.sh build/vm
 
 step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
 cmake --preset fuzz >/dev/null
