@@ -52,6 +52,7 @@ sock=$work/run/wan4lab.sock
 cat >"$work/record.sh" <<EOT
 #!/bin/sh
 { echo "UID=\$(id -u)"; echo "CAPEFF=\$(sed -n 's/^CapEff:\t//p' /proc/self/status)"; env; } >"$work/out/\$ACTION.tmp" && mv "$work/out/\$ACTION.tmp" "$work/out/\$ACTION"
+echo "\$ACTION" >>"$work/out/runs"
 EOT
 chmod 0755 "$work/record.sh"
 
@@ -105,6 +106,8 @@ n=$(grep -c "RENEWING -> BOUND" "$work/lwb4d.log" || true)
 "$LWB4CTL" renew --control "$sock" >/dev/null
 renewed() { [ "$(grep -c "RENEWING -> BOUND" "$work/lwb4d.log" || true)" -gt "$n" ]; }
 check "lwb4ctl renew -> RENEWING -> BOUND" wait_for 5 renewed
+sleep 0.5
+check "renewing the same lease runs no script (netifd data unchanged)" equals "$(cat "$work/out/runs")" bound
 
 echo "== rpcd plugin against this lwb4d (real lwb4ctl)"
 rpcd() {
