@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: installs its Debian 12 packages, checks
 # formatting, builds with ASan/UBSan and runs the unit tests, checks the
 # namespace lab against a real Kea DHCPv4-over-DHCPv6 server and runs lwb4d
-# against it end to end (also next to dhclient -6), tests the nftables
+# against it end to end (also next to dhclient -6), checks the OpenWrt glue
+# (netifd handler, rpcd plugin, --user/--script in the lab, the .ipk), tests the nftables
 # port-set NAT in namespaces and the netlink softwire on a user-mode-linux
 # kernel that has ip6_tunnel, builds the
 # libFuzzer targets and fuzzes each decoder briefly, runs the unit tests on
@@ -21,6 +22,9 @@ step "format (clang-format --dry-run) and shellcheck"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 git ls-files '*.sh' .ci/run | xargs shellcheck
 
+step "openwrt: netifd handler, lwb4.script, UCI defaults, odhcp6c hook, rpcd plugin (busybox ash)"
+tests/openwrt/proto_test.sh
+
 step "dev: ASan + UBSan build, unit tests"
 cmake --preset dev >/dev/null
 cmake --build --preset dev
@@ -31,6 +35,9 @@ tests/lab/selftest.sh
 
 step "lab: lwb4d provisioning end to end against Kea"
 tests/lab/provision_test.sh build/dev
+
+step "openwrt: lwb4d --user nobody --script and the rpcd plugin against Kea"
+tests/openwrt/lab_test.sh build/dev
 
 step "lab: lwb4d next to another DHCPv6 client (dhclient -6)"
 tests/lab/coexist_test.sh build/dev
@@ -44,6 +51,7 @@ cmake --preset vm >/dev/null
 cmake --build --preset vm
 tests/vm/vm-run.sh --prepare
 tests/vm/softwire_test.sh build/vm
+tests/openwrt/caps_vm_test.sh build/vm
 
 step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
 cmake --preset fuzz >/dev/null
@@ -61,5 +69,9 @@ for f in build/release/platform/linux/ctl/lwb4ctl.stripped build/release/platfor
   build/cross-mips/platform/linux/ctl/lwb4ctl.stripped; do
   printf '%-55s %8d bytes  (%s)\n' "$f" "$(stat -c %s "$f")" "$(file -b "$f" | cut -d, -f1-2)"
 done
+
+step "openwrt: .ipk from the x86_64 release build"
+tests/openwrt/ipk_test.sh build/release
+
 echo
 echo "all checks passed"

@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <string>
 #include <variant>
@@ -53,7 +54,7 @@ Daemon::~Daemon() = default;
 
 Status Daemon::setup() {
   ::signal(SIGPIPE, SIG_IGN);
-  auto signals = SignalSource::create({SIGTERM, SIGINT, SIGHUP, SIGUSR1});
+  auto signals = SignalSource::create({SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD});
   if (!signals) return signals.error();
   signals_.emplace(std::move(*signals));
   auto loop = EventLoop::create();
@@ -109,6 +110,13 @@ Status Daemon::setup() {
     sink_ = std::move(*sink);
   } else {
     sink_ = std::make_unique<LoggingStateSink>(log_);
+  }
+
+  if (!config_.script.empty()) {
+    if (::access(config_.script.c_str(), X_OK) < 0) {
+      return make_error("--script %s: not an executable file", config_.script.c_str());
+    }
+    script_ = std::make_unique<ScriptRunner>(config_.script, log_);
   }
 
   auto control =
@@ -215,6 +223,9 @@ void Daemon::on_signal() {
         break;
       case SIGHUP:
         reload();
+        break;
+      case SIGCHLD:
+        if (script_) script_->reap();
         break;
     }
   }
@@ -395,12 +406,14 @@ void Daemon::perform_actions() {
         log_.logf(LogLevel::kError, "apply failed: %s", st.error().reason().c_str());
       } else {
         applied_ = a->state;
+        if (script_) script_->run(script_environment(&a->state, config_.softwire));
       }
     } else if (const auto* w = std::get_if<client::Withdraw>(&action)) {
       if (auto st = sink_->withdraw(w->reason); !st) {
         log_.logf(LogLevel::kError, "withdraw failed: %s", st.error().reason().c_str());
       } else {
         applied_.reset();
+        if (script_) script_->run(script_environment(nullptr, config_.softwire, w->reason));
       }
     } else if (const auto* s = std::get_if<client::StoreLease>(&action)) {
       auto outcome = lease_store_->store(s->lease, ClockSample::read());

@@ -18,6 +18,7 @@
 #include "daemon/lease_store.hpp"
 #include "daemon/logger.hpp"
 #include "daemon/netlink_uplink.hpp"
+#include "daemon/script_runner.hpp"
 #include "daemon/signal_source.hpp"
 #include "daemon/state_sink.hpp"
 #include "daemon/status_report.hpp"
@@ -66,6 +67,7 @@ class Daemon {
   std::optional<LeaseStore> lease_store_;
   std::optional<client::Lease> stored_lease_;
   std::unique_ptr<StateSink> sink_;
+  std::unique_ptr<ScriptRunner> script_;
   std::optional<client::DesiredState> applied_;
   std::optional<client::Engine> engine_;
   client::UplinkState uplink_state_;

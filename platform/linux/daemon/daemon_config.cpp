@@ -39,6 +39,13 @@ constexpr std::string_view kUsage =
     "  --log-level LEVEL        error, warning, notice, info (default) or debug\n"
     "  --syslog                 log to syslog instead of stderr\n"
     "  --foreground             do not detach (logs stay on stderr)\n"
+    "  --script PATH            run PATH after every change of the softwire, with\n"
+    "                           ACTION=bound|withdrawn, MODE, IPV4, PSID_OFFSET,\n"
+    "                           PSID_LEN, PSID, PORT_COUNT, PORT_RANGES, BR,\n"
+    "                           SOFTWIRE_SOURCE, DNS, TUNNEL (withdrawn: TUNNEL,\n"
+    "                           REASON) added to lwb4d's environment\n"
+    "  --user NAME              once set up, run as NAME keeping only CAP_NET_ADMIN\n"
+    "                           and CAP_NET_BIND_SERVICE\n"
     "  --config FILE            \"key value\" lines with the keys above\n"
     "                           (\"syslog yes\"); the command line wins\n"
     "  --help                   this text\n"
@@ -51,25 +58,14 @@ struct KeySpec {
   bool boolean;
 };
 
-constexpr std::array<KeySpec, 18> kKeys = {{
-    {"uplink", false},
-    {"state-dir", false},
-    {"control", false},
-    {"duid", false},
-    {"iaid", false},
-    {"offer-policy", false},
-    {"offer-window", false},
-    {"no-start-delay", true},
-    {"softwire-source", false},
-    {"softwire", false},
-    {"mtu", false},
-    {"encaplimit", false},
-    {"route-metric", false},
-    {"route-table", false},
-    {"kernel", false},
-    {"log-level", false},
-    {"syslog", true},
-    {"foreground", true},
+constexpr std::array<KeySpec, 20> kKeys = {{
+    {"uplink", false},       {"state-dir", false},     {"control", false},
+    {"duid", false},         {"iaid", false},          {"offer-policy", false},
+    {"offer-window", false}, {"no-start-delay", true}, {"softwire-source", false},
+    {"softwire", false},     {"mtu", false},           {"encaplimit", false},
+    {"route-metric", false}, {"route-table", false},   {"kernel", false},
+    {"log-level", false},    {"syslog", true},         {"foreground", true},
+    {"script", false},       {"user", false},
 }};
 
 constexpr size_t kMaxConfigFile = 64 * 1024;
@@ -235,6 +231,14 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
       return value_error(s, "is unspecified, loopback, link-local or multicast");
     }
     c.softwire_source = *a;
+  } else if (s.key == "script") {
+    if (auto st = check_path(s); !st) return st;
+    c.script = v;
+  } else if (s.key == "user") {
+    if (v.empty() || v.size() > 32 || v.find_first_of(":/ \t\n") != std::string::npos) {
+      return value_error(s, "is not a user name");
+    }
+    c.user = v;
   } else if (s.key == "log-level") {
     auto level = parse_log_level(v);
     if (!level) return value_error(s, "is not a log level (error, warning, notice, info, debug)");
@@ -380,6 +384,8 @@ std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
   if (running.route_metric != reloaded.route_metric) out.push_back("route-metric");
   if (running.route_table != reloaded.route_table) out.push_back("route-table");
   if (running.kernel != reloaded.kernel) out.push_back("kernel");
+  if (running.script != reloaded.script) out.push_back("script");
+  if (running.user != reloaded.user) out.push_back("user");
   return out;
 }
 

@@ -46,6 +46,8 @@ struct DaemonConfig {
   LogLevel log_level = LogLevel::kInfo;
   bool syslog = false;
   bool foreground = false;
+  std::string script;  // --script: run after every Apply/Withdraw (script_runner.hpp)
+  std::string user;    // --user: run as this user once set up (privileges.hpp)
 
   bool operator==(const DaemonConfig&) const = default;
 };

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "daemon/daemon.hpp"
 #include "daemon/daemon_config.hpp"
 #include "daemon/logger.hpp"
+#include "daemon/privileges.hpp"
 
 namespace {
 
@@ -44,6 +46,13 @@ int main(int argc, char** argv) {
   auto config = make_config(from_file, command_line->settings);
   if (!config) return usage_error(config.error().reason());
 
+  std::optional<UserIds> user;
+  if (!config->user.empty()) {
+    auto ids = lookup_user(config->user);
+    if (!ids) return usage_error(ids.error().reason());
+    user = std::move(*ids);
+  }
+
   Logger log("lwb4d", config->log_level);
   bool foreground = config->foreground;
   Daemon lwb4d(std::move(*config), std::move(*command_line), log);
@@ -58,6 +67,16 @@ int main(int argc, char** argv) {
       log.log(LogLevel::kError, "cannot detach (daemon(3) failed)");
       return kExitFailure;
     }
+  }
+  // Everything that needs root is open; the loop keeps two capabilities.
+  if (user) {
+    if (auto st = drop_privileges(*user); !st) {
+      log.logf(LogLevel::kError, "--user %s: %s", user->name.c_str(), st.error().reason().c_str());
+      return kExitFailure;
+    }
+    log.logf(
+        LogLevel::kInfo, "running as %s (uid %u, gid %u) with CAP_NET_ADMIN, CAP_NET_BIND_SERVICE",
+        user->name.c_str(), static_cast<unsigned>(user->uid), static_cast<unsigned>(user->gid));
   }
   return lwb4d.run();
 }
