@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Are CAP_NET_ADMIN and CAP_NET_BIND_SERVICE (what lwb4d --user keeps)
+# Are CAP_NET_ADMIN, CAP_NET_BIND_SERVICE and CAP_NET_RAW (what lwb4d --user keeps)
 # enough for the kernel side? On a kernel with ip6_tunnel (user-mode-linux),
 # runs NetlinkStateSink's apply and withdraw (lwb4-kernel-apply) as nobody
 # with exactly those capabilities (setpriv; its sockets are even opened
@@ -49,10 +49,10 @@ cpe ip -6 addr add 2001:db8:1::2/64 dev wan0 nodad
 operstate_up() { [ "$(cpe cat /sys/class/net/wan0/operstate)" = up ]; }
 wait_for 5 operstate_up || echo "wan0 never came up"
 
-kept=+net_admin,+net_bind_service
+kept=+net_admin,+net_bind_service,+net_raw
 as_nobody "$kept" cat /proc/self/status >"$out/status"
-check "the process: uid nobody, CapEff 0000000000001400" \
-  sh -c "grep -q \"^Uid:.$(id -u nobody)\" '$out/status' && grep -q '^CapEff:.0000000000001400$' '$out/status'"
+check "the process: uid nobody, CapEff 0000000000003400" \
+  sh -c "grep -q \"^Uid:.$(id -u nobody)\" '$out/status' && grep -q '^CapEff:.0000000000003400$' '$out/status'"
 
 if apply +net_bind_service; then
   fail "without CAP_NET_ADMIN: apply refused"

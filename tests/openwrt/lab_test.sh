@@ -76,8 +76,8 @@ check "address 192.0.2.100, PSID 52" equals "$(st 's["ipv4_address"], s["psid"]'
 check "Uid: all four nobody" equals "$(proc_field Uid)" "$nobody_uid $nobody_uid $nobody_uid $nobody_uid"
 check "Gid: all four nobody's group" equals "$(proc_field Gid)" "$nobody_gid $nobody_gid $nobody_gid $nobody_gid"
 check "Groups: only nobody's group" equals "$(proc_field Groups)" "$nobody_gid"
-check "CapEff = NET_ADMIN|NET_BIND_SERVICE" equals "$(proc_field CapEff)" 0000000000001400
-check "CapPrm = CapEff" equals "$(proc_field CapPrm)" 0000000000001400
+check "CapEff = NET_ADMIN|NET_BIND_SERVICE|NET_RAW" equals "$(proc_field CapEff)" 0000000000003400
+check "CapPrm = CapEff" equals "$(proc_field CapPrm)" 0000000000003400
 check "CapInh empty" equals "$(proc_field CapInh)" 0000000000000000
 check "CapAmb empty" equals "$(proc_field CapAmb)" 0000000000000000
 check "the log says so" grep -q "running as nobody (uid $nobody_uid" "$work/lwb4d.log"

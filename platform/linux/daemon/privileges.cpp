@@ -34,7 +34,7 @@ Status capset_all(uint64_t permitted, uint64_t effective) {
 }  // namespace
 
 uint64_t kept_capabilities() {
-  return bit(CAP_NET_ADMIN) | bit(CAP_NET_BIND_SERVICE);
+  return bit(CAP_NET_ADMIN) | bit(CAP_NET_BIND_SERVICE) | bit(CAP_NET_RAW);
 }
 
 Result<UserIds> lookup_user(const std::string& name) {

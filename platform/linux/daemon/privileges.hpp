@@ -21,9 +21,10 @@ struct UserIds {
 Result<UserIds> lookup_user(const std::string& name);
 
 // The capability bits lwb4d keeps: CAP_NET_ADMIN (rtnetlink: softwire,
-// addresses, routes; nftables) and CAP_NET_BIND_SERVICE (DHCPv6 client
-// port 546, bound per address while running). No CAP_NET_RAW: lwb4d opens
-// no raw IP or packet socket (netlink and UDP only).
+// addresses, routes; nftables), CAP_NET_BIND_SERVICE (the guard sockets on
+// port 546, bound per address while running) and CAP_NET_RAW (the DHCPv6
+// raw socket, re-bound to the uplink when the uplink is re-created; see
+// dhcp_socket.hpp).
 uint64_t kept_capabilities();
 
 // Switches to `ids` (supplementary groups cleared, then gid, then uid)
