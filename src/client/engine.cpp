@@ -176,18 +176,28 @@ struct Engine::Impl {
     auto skip = [&](const char* name, const std::string& why) {
       skipped += std::string(skipped.empty() ? "" : "; ") + name + ": " + why;
     };
+    // Why the mechanisms before the chosen one were passed over, once per
+    // change.
+    auto chosen = [&](Choice c) {
+      if (!skipped.empty() && skipped != last_skipped) {
+        log(LogLevel::kInfo,
+            std::string("engine: ") + mode_name(c.mode) + " chosen; passed over " + skipped);
+      }
+      last_skipped = skipped;
+      return std::optional<Choice>(std::move(c));
+    };
     for (s46::Mechanism m : order) {
       if (m == s46::Mechanism::kDhcp4o6) {
         std::optional<std::vector<Ipv6Address>> servers = dhcp4o6_servers();
         // RFC 7341 §7.2: without option 88 the client MUST NOT use DHCP 4o6.
-        if (servers && !servers->empty()) return Choice{Mode::kDhcp4o6, std::nullopt};
+        if (servers && !servers->empty()) return chosen(Choice{Mode::kDhcp4o6, std::nullopt});
         skip("dhcp4o6", "option 88 absent");
       } else if (m == s46::Mechanism::kLw4o6) {
         std::string why = "option 96 absent";
         for (const s46::Container& c : all) {
           if (c.mechanism != s46::Mechanism::kLw4o6) continue;
           auto state = lw4o6_state(c, active_prefixes(), addresses);
-          if (state) return Choice{Mode::kLw4o6, std::move(*state)};
+          if (state) return chosen(Choice{Mode::kLw4o6, std::move(*state)});
           why = state.error().reason();
         }
         skip("lw4o6", why);
@@ -201,7 +211,7 @@ struct Engine::Impl {
           continue;
         }
         auto state = map_e_state(map_e, config.s46);
-        if (state) return Choice{Mode::kMapE, std::move(*state)};
+        if (state) return chosen(Choice{Mode::kMapE, std::move(*state)});
         skip("map-e", state.error().reason());
       }
     }
