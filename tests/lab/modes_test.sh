@@ -111,10 +111,26 @@ check "softwire source built on 2001:db8:46::/64 (RFC 7596 5.1)" \
   equals "$(st 's["softwire_source"], s["source_is_constructed"]')" "2001:db8:46::c000:203:34 True"
 check "no MAP facts" equals "$(st 's["map"]')" None
 check "no DHCPv4 lease" equals "$(st 's["lease"]')" None
-stop_lwb4d
 stop_capture
 check "one Information-request, no DHCPV4-QUERY" \
   equals "$(sent_of_type "$dir/lw.pcap" 11) $(sent_of_type "$dir/lw.pcap" 20)" "1 0"
+
+echo "== a new binding at the next Information-request (SIGUSR1) is applied"
+kea_restart --fresh --s46-bind "192.0.2.4, 2001:db8:46::/64" --s46-portparams "0, 53/6" >/dev/null
+kill -USR1 "$pid"
+address_is() { [ "$(st 's["ipv4_address"]')" = "$1" ]; }
+check "address 192.0.2.4 within 5 s" wait_for 5 address_is 192.0.2.4
+check "PSID 53 and the source follows (RFC 7596 5.1: re-provision)" \
+  equals "$(st 's["psid"], s["softwire_source"]')" "53 2001:db8:46::c000:204:35"
+check "the old source was withdrawn first" grep -q "withdraw: re-provisioning lw4o6" "$log"
+
+echo "== the binding disappears: withdrawn, DHCP 4o6 takes over"
+kea_restart --fresh --s46 none >/dev/null
+kill -USR1 "$pid"
+check "mode dhcp4o6, BOUND within 5 s" wait_for 5 bound_over_4o6
+check "switching withdrew lw4o6" grep -q "withdraw: switching to dhcp4o6" "$log"
+stop_lwb4d
+kea_restart --fresh --defaults --s46 lw >/dev/null
 
 echo "== another DUID has no binding: RFC 8026 default order falls to DHCP 4o6"
 start_lwb4d --duid "$OTHER_DUID"
