@@ -525,6 +525,45 @@ TEST_F(EngineModesTest, SwitchingFromDhcp4o6ToLw4o6StopsTheLeaseFirst) {
   EXPECT_FALSE(engine_->status().lease);
 }
 
+TEST_F(EngineModesTest, UplinkRenumberingMovesTheLw4o6Source) {
+  // A /48 binding prefix; the uplink's /64 inside it carries the source.
+  auto first = applies(provision(base_config(), content({lw_container("2001:db8:46::/48")})));
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].state.softwire_source, ip6("2001:db8:46::c000:203:34"));
+  UplinkState u = uplink();
+  u.global = {{ip6("2001:db8:46:7::2"), 64}};
+  engine_->on_uplink(u, now_);
+  Outbox out = engine_->take_actions();
+  ASSERT_EQ(withdraws(out).size(), 1u);
+  auto moved = applies(out);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved[0].state.softwire_source, ip6("2001:db8:46:7:0:c000:203:34"));
+  EXPECT_TRUE(transmits(out).empty());  // same link-local: no new request
+}
+
+TEST_F(EngineModesTest, BadRepliesLeaveTheLw4o6StateAlone) {
+  ASSERT_EQ(applies(provision(base_config(), content({lw_container()}))).size(), 1u);
+  Transmit refresh = the_request(advance());
+  const TimePoint deadline = engine_->next_deadline();
+  const EngineStatus before = engine_->status();
+  std::vector<uint8_t> wrong_xid = reply(refresh, content({}));
+  wrong_xid[3] ^= 0x01;
+  Outbox out = deliver(wrong_xid);
+  std::vector<uint8_t> truncated = reply(refresh, content({}));
+  truncated.resize(truncated.size() - 3);
+  Outbox out2 = deliver(truncated);
+  out.insert(out.end(), out2.begin(), out2.end());
+  EXPECT_TRUE(applies(out).empty());
+  EXPECT_TRUE(withdraws(out).empty());
+  EXPECT_TRUE(transmits(out).empty());
+  EXPECT_EQ(engine_->next_deadline(), deadline);
+  EngineStatus after = engine_->status();
+  EXPECT_EQ(after.applied, before.applied);
+  EXPECT_EQ(after.mode, Mode::kLw4o6);
+  EXPECT_EQ(after.counters.dropped_unexpected, before.counters.dropped_unexpected + 1);
+  EXPECT_EQ(after.counters.dropped_malformed, before.counters.dropped_malformed + 1);
+}
+
 // --- Hand-off configuration ---------------------------------------------------
 
 TEST_F(EngineModesTest, S46RulesHandOffProvisionsWithoutAnyRequest) {
