@@ -162,7 +162,7 @@ struct Engine::Impl {
     return prefixes;
   }
 
-  // RFC 8026 §4: walk the mechanisms in priority order and take the first
+  // RFC 8026 §1.4: walk the mechanisms in priority order and take the first
   // one whose provisioning data is complete and valid.
   std::optional<Choice> choose() {
     std::optional<std::vector<uint16_t>> priority;

@@ -41,10 +41,14 @@ std::vector<s46::Mechanism> mechanism_order(ModeChoice choice,
     case ModeChoice::kAuto:
       break;
   }
-  if (!priority) return {std::begin(kDefaultMechanismOrder), std::end(kDefaultMechanismOrder)};
   std::vector<s46::Mechanism> out;
-  for (uint16_t code : *priority) {
-    if (implemented(code)) out.push_back(static_cast<s46::Mechanism>(code));
+  if (priority) {
+    for (uint16_t code : *priority) {
+      if (implemented(code)) out.push_back(static_cast<s46::Mechanism>(code));
+    }
+  }
+  for (s46::Mechanism m : kDefaultMechanismOrder) {
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
   }
   return out;
 }

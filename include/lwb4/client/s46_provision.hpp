@@ -21,7 +21,7 @@ namespace lwb4::client {
 
 // Which mechanisms the engine may configure (lwb4d --mode).
 enum class ModeChoice : uint8_t {
-  kAuto,     // RFC 8026: option 111's order, else kDefaultMechanismOrder
+  kAuto,     // RFC 8026: option 111's order first, then kDefaultMechanismOrder
   kDhcp4o6,  // only option 88 (RFC 7341)
   kLw4o6,    // only option 96 (RFC 7596)
   kMapE,     // only option 94 (RFC 7597)
@@ -35,9 +35,12 @@ const char* mode_choice_name(ModeChoice choice);
 inline constexpr s46::Mechanism kDefaultMechanismOrder[] = {
     s46::Mechanism::kLw4o6, s46::Mechanism::kMapE, s46::Mechanism::kDhcp4o6};
 
-// The mechanisms to try, in order. kAuto: the codes of option 111 that lwb4
-// implements (RFC 8026 §4: unknown and unsupported codes are skipped), or
-// kDefaultMechanismOrder without it; a forced mode: that one alone.
+// The mechanisms to try, in order. kAuto with option 111: its codes that
+// lwb4 implements, in its order (RFC 8026 §1.4: unknown codes are skipped;
+// the first listed match MUST be configured), then the others in
+// kDefaultMechanismOrder (§1.4: with no listed match the client MAY configure
+// another provisioned mechanism); kAuto without it: kDefaultMechanismOrder;
+// a forced mode: that one alone.
 std::vector<s46::Mechanism> mechanism_order(ModeChoice choice,
                                             const std::optional<std::vector<uint16_t>>& priority);
 

@@ -391,14 +391,29 @@ TEST_F(EngineModesTest, UnknownCodesAndAnInvalidFirstMechanismAreSkipped) {
   EXPECT_EQ(engine_->status().mode, Mode::kDhcp4o6);
 }
 
-TEST_F(EngineModesTest, NoValidMechanismInThePriorityListConfiguresNothing) {
-  // 96 is valid but not listed: RFC 8026 §4 configures the first listed match.
+TEST_F(EngineModesTest, NoListedMatchFallsBackToTheDefaultOrder) {
+  // 95 is not implemented and 94 is unusable without an End-user prefix:
+  // RFC 8026 §1.4 lets the client take another provisioned mechanism.
   auto out = provision(base_config(), content({lw_container(), map_e_container()},
                                               std::vector<uint16_t>{95, 94}, false));
+  auto a = applies(out);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].state.mode, Mode::kLw4o6);
+  EXPECT_TRUE(has_log(out, LogLevel::kInfo, "lw4o6 chosen; passed over map-e: no End-user prefix"));
+}
+
+TEST_F(EngineModesTest, NoValidMechanismAtAllConfiguresNothing) {
+  s46::Container br_only = lw_container();
+  br_only.bind.reset();  // a 96 that only names the BR (as Kea sends it for 4o6)
+  auto out = provision(base_config(), content({br_only, map_e_container()},
+                                              std::vector<uint16_t>{94, 96, 88}, false));
   EXPECT_TRUE(applies(out).empty());
   EXPECT_TRUE(transmits(out).empty());
-  EXPECT_TRUE(has_log(out, LogLevel::kNotice, "no usable mechanism"));
+  EXPECT_TRUE(has_log(out, LogLevel::kNotice,
+                      "no usable mechanism (mode auto; map-e: no End-user prefix (--prefix); "
+                      "lw4o6: S46_CONT_LW without S46_V4V6BIND; dhcp4o6: option 88 absent)"));
   EXPECT_FALSE(engine_->status().mode);
+  EXPECT_FALSE(engine_->status().applied);
   // Only the refresh (option 32 = 600 s) is scheduled.
   EXPECT_EQ(engine_->next_deadline(), now_ + Seconds(600));
 }
@@ -428,9 +443,10 @@ TEST_F(EngineModesTest, ForcedModeIgnoresThePriority) {
 
 TEST(MechanismOrder, FollowsOption111AndForcedModes) {
   using M = s46::Mechanism;
-  EXPECT_EQ(mechanism_order(ModeChoice::kAuto, std::vector<uint16_t>{88, 95, 96, 64, 94}),
+  EXPECT_EQ(mechanism_order(ModeChoice::kAuto, std::vector<uint16_t>{88, 95, 96, 64, 94, 7}),
             (std::vector<M>{M::kDhcp4o6, M::kLw4o6, M::kMapE}));
-  EXPECT_TRUE(mechanism_order(ModeChoice::kAuto, std::vector<uint16_t>{95}).empty());
+  EXPECT_EQ(mechanism_order(ModeChoice::kAuto, std::vector<uint16_t>{95, 88}),
+            (std::vector<M>{M::kDhcp4o6, M::kLw4o6, M::kMapE}));
   EXPECT_EQ(mechanism_order(ModeChoice::kMapE, std::vector<uint16_t>{88}),
             (std::vector<M>{M::kMapE}));
 }
