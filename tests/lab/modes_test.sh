@@ -170,6 +170,14 @@ check "CE address 2001:db8:12:3400:c0:2:1200:3400, offset 4" \
   equals "$(st 's["softwire_source"], s["psid_offset"], s["psid"]')" "2001:db8:12:3400:c0:2:1200:3400 4 52"
 stop_lwb4d
 
+echo "== --psid-len 4 when the server sends no S46_PORTPARAMS: the last 4 EA bits"
+start_lwb4d --duid "$OTHER_DUID" --prefix 2001:db8:12:3400::/56 --psid-len 4
+check "mode map-e" wait_for 5 mode_is map-e
+check "offset 6, PSID-len 4, PSID 4, 4032 ports, CE address with PSID 4" \
+  equals "$(st 's["psid_offset"], s["psid_len"], s["psid"], s["port_count"], s["softwire_source"]')" \
+  "6 4 4 4032 2001:db8:12:3400:0:c000:212:4"
+stop_lwb4d
+
 echo "== MAP-E without an End-user prefix is unusable: DHCP 4o6"
 start_lwb4d --duid "$OTHER_DUID"
 check "BOUND over DHCP 4o6" wait_for 5 bound_over_4o6
