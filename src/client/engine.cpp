@@ -219,7 +219,6 @@ struct Engine::Impl {
       last_skipped = skipped;
       log(LogLevel::kNotice, "engine: no usable mechanism (mode " +
                                  std::string(mode_choice_name(config.mode)) +
-                                 (order.empty() ? ", option 111 names none lwb4 implements" : "") +
                                  (skipped.empty() ? "" : "; " + skipped) + ")");
     }
     return std::nullopt;
@@ -234,7 +233,14 @@ struct Engine::Impl {
   void stop_dhcp4(TimePoint now, const char* why) {
     if (!dhcp4_running) return;
     log(LogLevel::kNotice, std::string("engine: stopping DHCP 4o6: ") + why);
-    dhcp4.stop(now, out);
+    std::optional<std::vector<Ipv6Address>> servers = dhcp4o6_servers();
+    if (servers && !servers->empty()) {
+      // The servers are still offered: give the address back (RFC 2131
+      // §4.4.6) rather than hold it until the lease runs out.
+      dhcp4.release(now, out);
+    } else {
+      dhcp4.stop(now, out);
+    }
     dhcp4_running = false;
   }
 
@@ -382,11 +388,10 @@ void Engine::on_timer(TimePoint now) {
 
 void Engine::renew(TimePoint now) {
   Impl& e = *impl_;
-  if (e.dhcp4.lease()) {
-    e.dhcp4.renew(now, e.out);
-  } else if (e.uplink_usable() && e.needs_info()) {
-    e.info.restart(now, e.random, e.out);
-  }
+  if (e.dhcp4.lease()) e.dhcp4.renew(now, e.out);
+  // The S46 options and the mechanism choice come from the DHCPv6
+  // information: ask again too (RFC 8415 §18.2.6 after a configuration event).
+  if (e.uplink_usable() && e.needs_info()) e.info.restart(now, e.random, e.out);
 }
 
 void Engine::release(TimePoint now) {

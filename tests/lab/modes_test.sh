@@ -63,6 +63,8 @@ st() {
   status_json | "$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($1)" 2>/dev/null
 }
 mode_is() { [ "$(st 's["mode"]')" = "$1" ]; }
+kea_has_lease() { grep -q "^$1," <<<"$(lab_kea_leases)"; }
+kea_lacks_lease() { ! kea_has_lease "$1"; }
 servers_are() { [ "$(st 's["servers"]')" = "$1" ]; }
 bound_over_4o6() { [ "$(st 's["state"], s["mode"]')" = "BOUND dhcp4o6" ]; }
 text_has() { "$LWB4CTL" status --control "$sock" | grep -q -- "$1"; }
@@ -136,7 +138,17 @@ echo "== another DUID has no binding: RFC 8026 default order falls to DHCP 4o6"
 start_lwb4d --duid "$OTHER_DUID"
 check "mode dhcp4o6, BOUND within 5 s" wait_for 5 bound_over_4o6
 check "address from the DHCPv4 pool" equals "$(st 's["ipv4_address"]')" 192.0.2.100
+check "Kea holds the DHCPv4 lease" kea_has_lease 192.0.2.100
+
+echo "== a binding appears for it (SIGUSR1 asks again): DHCPRELEASE, then lw4o6"
+kea_restart --s46-duid "$OTHER_DUID" >/dev/null
+kill -USR1 "$pid"
+check "mode lw4o6 within 5 s" wait_for 5 mode_is lw4o6
+check "192.0.2.3 from the binding" equals "$(st 's["ipv4_address"], s["lease"]')" "192.0.2.3 None"
+check "the DHCPv4 lease was released" grep -q "DHCPRELEASE of 192.0.2.100" "$log"
+check "Kea no longer holds it" wait_for 3 kea_lacks_lease 192.0.2.100
 stop_lwb4d
+kea_restart --fresh --s46-duid "$RESERVED_DUID" >/dev/null
 
 echo "== --mode dhcp4o6 ignores the binding"
 start_lwb4d --duid "$RESERVED_DUID" --mode dhcp4o6

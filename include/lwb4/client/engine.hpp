@@ -120,7 +120,8 @@ class Engine {
   void on_datagram(wire::Bytes payload, const Ipv6Address& from, TimePoint now);
   // next_deadline() has passed.
   void on_timer(TimePoint now);
-  // SIGUSR1 / ubus renew: renew the lease now.
+  // SIGUSR1 / ubus renew: renew the lease now and refresh the DHCPv6
+  // information (a new Information-request, which may change the mechanism).
   void renew(TimePoint now);
   // SIGTERM / ubus release: DHCPRELEASE and withdraw.
   void release(TimePoint now);

@@ -516,7 +516,7 @@ TEST_F(EngineModesTest, SwitchingFromLw4o6ToDhcp4o6WithdrawsFirst) {
   EXPECT_EQ(engine_->status().mode, Mode::kDhcp4o6);
 }
 
-TEST_F(EngineModesTest, SwitchingFromDhcp4o6ToLw4o6StopsTheLeaseFirst) {
+TEST_F(EngineModesTest, SwitchingFromDhcp4o6ToLw4o6ReleasesTheLeaseFirst) {
   EngineConfig c = base_config();
   make(c);
   Transmit request = the_request(start());
@@ -537,6 +537,17 @@ TEST_F(EngineModesTest, SwitchingFromDhcp4o6ToLw4o6StopsTheLeaseFirst) {
   ASSERT_EQ(w.size(), 1u);
   ASSERT_EQ(a.size(), 1u);
   EXPECT_EQ(a[0].state.mode, Mode::kLw4o6);
+  // Option 88 is still offered: the address goes back with a DHCPRELEASE,
+  // before the lw4o6 state is applied.
+  auto sent = transmits(sw);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(inner_of(sent[0]).message_type, dhcp4::MessageType::kRelease);
+  size_t released = 0, applied = 0;
+  for (size_t i = 0; i < sw.size(); ++i) {
+    if (std::holds_alternative<Transmit>(sw[i])) released = i;
+    if (std::holds_alternative<Apply>(sw[i])) applied = i;
+  }
+  EXPECT_LT(released, applied);
   EXPECT_EQ(engine_->status().dhcp4_state, "STOPPED");
   EXPECT_FALSE(engine_->status().lease);
 }
