@@ -30,13 +30,21 @@ unsigned common_prefix_length(const Ipv6Address& a, const Ipv6Address& b) {
 
 // The BR learned over DHCPv6: a top-level S46_BR (RFC 8539) first, else the
 // first BR of an lw4o6 container (RFC 7598 §5.3).
-std::optional<Ipv6Address> dhcp6_br(const Dhcp6Info& info) {
-  if (!info.s46_brs.empty()) return info.s46_brs.front();
-  for (const s46::Container& c : info.containers) {
+std::optional<Ipv6Address> dhcp6_br(const std::vector<Ipv6Address>& top_level,
+                                    const std::vector<s46::Container>& containers) {
+  if (!top_level.empty()) return top_level.front();
+  for (const s46::Container& c : containers) {
     if (c.mechanism == s46::Mechanism::kLw4o6 && !c.brs.empty()) return c.brs.front();
   }
   return std::nullopt;
 }
+
+// The mechanism chosen and, for lw4o6 and MAP-E, its state.
+struct Choice {
+  Mode mode = Mode::kDhcp4o6;
+  std::optional<DesiredState> state;
+  bool operator==(const Choice&) const = default;
+};
 
 Dhcp4o6ClientConfig dhcp4_config(const EngineConfig& c) {
   Dhcp4o6ClientConfig d;
@@ -76,7 +84,11 @@ struct Engine::Impl {
   bool dhcp4_running = false;
   std::optional<Lease> stored_lease;  // offered to the DHCPv4 client once
   uint64_t seen_generation = 0;
-  EngineCounters own;  // datagrams neither client takes
+  UplinkState seen_uplink;
+  std::optional<Mode> active;               // the mechanism in use (RFC 8026)
+  std::optional<DesiredState> s46_applied;  // lw4o6 or MAP-E state applied
+  std::string last_skipped;                 // why nothing was usable, last logged
+  EngineCounters own;                       // datagrams neither client takes
 
   void log(LogLevel level, std::string text) { out.push_back(Log{level, std::move(text)}); }
 
@@ -113,35 +125,180 @@ struct Engine::Impl {
     if (source && dhcp4.softwire_source() != source) dhcp4.set_softwire_source(*source, now, out);
   }
 
-  // Reacts to new DHCPv6 information: start, retarget or stop DHCP 4o6.
-  void sync_info(TimePoint now) {
-    if (info.generation() == seen_generation) return;
-    seen_generation = info.generation();
-    const std::optional<Dhcp6Info>& i = info.info();
-    if (!i) return;
-    std::vector<Ipv6Address> servers = dhcp4o6_destinations(*i);
-    if (servers.empty()) {
-      // RFC 7341 §7.2: without option 88 the client MUST NOT use DHCP 4o6.
-      if (dhcp4_running) {
-        log(LogLevel::kNotice, "engine: DHCPv6 Reply without option 88: stopping DHCP 4o6");
-        dhcp4.stop(now, out);
-        dhcp4_running = false;
-      } else {
-        log(LogLevel::kNotice, "engine: no DHCP 4o6 server offered (option 88 absent)");
+  // Whether the engine needs its own Information-request: some mechanism
+  // the mode allows is not handed over by the configuration.
+  bool needs_info() const {
+    bool dhcp4o6 = config.mode == ModeChoice::kAuto || config.mode == ModeChoice::kDhcp4o6;
+    bool s46 = config.mode != ModeChoice::kDhcp4o6;
+    return (dhcp4o6 && !config.dhcp4o6_servers) || (s46 && !config.s46_rules);
+  }
+
+  // Option 88 as handed over or as received; nullopt: nothing known yet.
+  std::optional<std::vector<Ipv6Address>> dhcp4o6_servers() const {
+    if (config.dhcp4o6_servers) {
+      Dhcp6Info handed;
+      handed.dhcp4o6_servers = config.dhcp4o6_servers;
+      return dhcp4o6_destinations(handed);
+    }
+    if (!info.info()) return std::nullopt;
+    return dhcp4o6_destinations(*info.info());
+  }
+
+  std::vector<s46::Container> containers() const {
+    if (config.s46_rules) return containers_from_rules(*config.s46_rules);
+    if (info.info()) return info.info()->containers;
+    return {};
+  }
+
+  // The prefixes lw4o6 may build its source on (RFC 7596 §5.1): the
+  // End-user prefix and the uplink's on-link prefixes.
+  std::vector<Ipv6Prefix> active_prefixes() const {
+    std::vector<Ipv6Prefix> prefixes;
+    if (config.s46.end_user_prefix) prefixes.push_back(*config.s46.end_user_prefix);
+    for (const UplinkAddress& a : uplink.global) {
+      if (a.prefix_length > 64) continue;
+      if (auto p = Ipv6Prefix::make(a.address, a.prefix_length)) prefixes.push_back(*p);
+    }
+    return prefixes;
+  }
+
+  // RFC 8026 §1.4: walk the mechanisms in priority order and take the first
+  // one whose provisioning data is complete and valid.
+  std::optional<Choice> choose() {
+    std::optional<std::vector<uint16_t>> priority;
+    if (info.info() && !config.s46_rules) priority = info.info()->s46_priority;
+    std::vector<s46::Mechanism> order = mechanism_order(config.mode, priority);
+    std::vector<s46::Container> all = containers();
+    std::vector<Ipv6Address> addresses;
+    for (const UplinkAddress& a : uplink.global)
+      addresses.push_back(a.address);
+    std::string skipped;
+    auto skip = [&](const char* name, const std::string& why) {
+      skipped += std::string(skipped.empty() ? "" : "; ") + name + ": " + why;
+    };
+    // Why the mechanisms before the chosen one were passed over, once per
+    // change.
+    auto chosen = [&](Choice c) {
+      if (!skipped.empty() && skipped != last_skipped) {
+        log(LogLevel::kInfo,
+            std::string("engine: ") + mode_name(c.mode) + " chosen; passed over " + skipped);
+      }
+      last_skipped = skipped;
+      return std::optional<Choice>(std::move(c));
+    };
+    for (s46::Mechanism m : order) {
+      if (m == s46::Mechanism::kDhcp4o6) {
+        std::optional<std::vector<Ipv6Address>> servers = dhcp4o6_servers();
+        // RFC 7341 §7.2: without option 88 the client MUST NOT use DHCP 4o6.
+        if (servers && !servers->empty()) return chosen(Choice{Mode::kDhcp4o6, std::nullopt});
+        skip("dhcp4o6", "option 88 absent");
+      } else if (m == s46::Mechanism::kLw4o6) {
+        std::string why = "option 96 absent";
+        for (const s46::Container& c : all) {
+          if (c.mechanism != s46::Mechanism::kLw4o6) continue;
+          auto state = lw4o6_state(c, active_prefixes(), addresses);
+          if (state) return chosen(Choice{Mode::kLw4o6, std::move(*state)});
+          why = state.error().reason();
+        }
+        skip("lw4o6", why);
+      } else if (m == s46::Mechanism::kMapE) {
+        std::vector<s46::Container> map_e;
+        for (const s46::Container& c : all) {
+          if (c.mechanism == s46::Mechanism::kMapE) map_e.push_back(c);
+        }
+        if (map_e.empty()) {
+          skip("map-e", "option 94 absent");
+          continue;
+        }
+        auto state = map_e_state(map_e, config.s46);
+        if (state) return chosen(Choice{Mode::kMapE, std::move(*state)});
+        skip("map-e", state.error().reason());
+      }
+    }
+    if (skipped != last_skipped) {
+      last_skipped = skipped;
+      log(LogLevel::kNotice, "engine: no usable mechanism (mode " +
+                                 std::string(mode_choice_name(config.mode)) +
+                                 (skipped.empty() ? "" : "; " + skipped) + ")");
+    }
+    return std::nullopt;
+  }
+
+  void withdraw_s46(const std::string& reason) {
+    if (!s46_applied) return;
+    out.push_back(Withdraw{reason});
+    s46_applied.reset();
+  }
+
+  void stop_dhcp4(TimePoint now, const char* why) {
+    if (!dhcp4_running) return;
+    log(LogLevel::kNotice, std::string("engine: stopping DHCP 4o6: ") + why);
+    std::optional<std::vector<Ipv6Address>> servers = dhcp4o6_servers();
+    if (servers && !servers->empty()) {
+      // The servers are still offered: give the address back (RFC 2131
+      // §4.4.6) rather than hold it until the lease runs out.
+      dhcp4.release(now, out);
+    } else {
+      dhcp4.stop(now, out);
+    }
+    dhcp4_running = false;
+  }
+
+  // Re-evaluates the mechanism after new DHCPv6 information, a new uplink or
+  // at start with hand-off data, and moves to it.
+  void reprovision(TimePoint now) {
+    if (!inputs_known()) return;
+    std::optional<Choice> c = choose();
+    std::optional<Mode> previous = active;
+    active = c ? std::optional<Mode>(c->mode) : std::nullopt;
+    if (previous != active) {
+      log(LogLevel::kInfo, std::string("engine: mode ") +
+                               (previous ? mode_name(*previous) : "none") + " -> " +
+                               (active ? mode_name(*active) : "none"));
+    }
+    if (!c) {
+      stop_dhcp4(now, "no mechanism left");
+      withdraw_s46("no usable S46 mechanism");
+      return;
+    }
+    if (c->mode == Mode::kDhcp4o6) {
+      withdraw_s46("switching to dhcp4o6");
+      std::optional<std::vector<Ipv6Address>> servers = dhcp4o6_servers();
+      dhcp4.set_servers(std::move(*servers));
+      std::vector<Ipv6Address> top_level;
+      if (info.info()) top_level = info.info()->s46_brs;
+      dhcp4.set_fallback_br(dhcp6_br(top_level, containers()));
+      sync_sources(now);
+      if (!dhcp4_running) {
+        dhcp4_running = true;
+        dhcp4.start(now, std::exchange(stored_lease, std::nullopt), out);
       }
       return;
     }
-    dhcp4.set_servers(std::move(servers));
-    dhcp4.set_fallback_br(dhcp6_br(*i));
-    sync_sources(now);
-    if (!dhcp4_running) {
-      dhcp4_running = true;
-      dhcp4.start(now, std::exchange(stored_lease, std::nullopt), out);
+    stop_dhcp4(now, "switching to another mechanism");
+    if (s46_applied == c->state) return;
+    // Another mechanism, or a binding whose softwire source moves (RFC 7596
+    // §5.1: re-provision), is withdrawn before the new state is applied.
+    if (s46_applied && (s46_applied->mode != c->state->mode ||
+                        s46_applied->softwire_source != c->state->softwire_source)) {
+      withdraw_s46(std::string("re-provisioning ") + mode_name(c->state->mode));
     }
+    s46_applied = c->state;
+    out.push_back(Apply{*c->state});
+  }
+
+  // Something to choose from: a DHCPv6 Reply, or hand-off data alone.
+  bool inputs_known() const {
+    if (!started || !uplink_usable()) return false;
+    return info.info().has_value() || !needs_info();
   }
 
   void after_event(TimePoint now) {
-    sync_info(now);
+    if (info.generation() != seen_generation || uplink != seen_uplink) {
+      seen_generation = info.generation();
+      seen_uplink = uplink;
+      reprovision(now);
+    }
     sync_sources(now);
   }
 };
@@ -156,9 +313,18 @@ void Engine::start(TimePoint now, std::optional<Lease> stored_lease) {
   if (e.started) return;
   e.started = true;
   e.stored_lease = std::move(stored_lease);
+  if (!e.needs_info()) {
+    e.log(LogLevel::kInfo,
+          "engine: provisioning from the handed-over configuration, no "
+          "Information-request");
+  }
   if (e.uplink_usable()) {
-    e.info.set_source(*e.uplink.link_local);
-    e.info.start(now, e.random, e.out);
+    if (e.needs_info()) {
+      e.info.set_source(*e.uplink.link_local);
+      e.info.start(now, e.random, e.out);
+    }
+    e.seen_uplink = e.uplink;
+    e.reprovision(now);
   } else {
     e.log(LogLevel::kInfo, "engine: waiting for the uplink and its link-local address");
   }
@@ -170,18 +336,20 @@ void Engine::on_uplink(const UplinkState& uplink, TimePoint now) {
   if (previous == uplink || !e.started) return;
   bool was_usable = previous.up && previous.link_local.has_value();
   if (!e.uplink_usable()) {
-    if (was_usable) {
+    if (was_usable && e.needs_info()) {
       e.log(LogLevel::kNotice, "engine: uplink down: pausing DHCPv6");
       e.info.stop(e.out);
     }
     return;
   }
-  if (!was_usable || previous.link_local != uplink.link_local) {
+  if (e.needs_info() && (!was_usable || previous.link_local != uplink.link_local)) {
     // A new link or a new link-local source: ask again (RFC 8415 §18.2.12),
     // and confirm the lease at once if there is one.
     e.info.set_source(*uplink.link_local);
     e.info.restart(now, e.random, e.out);
-    if (e.dhcp4.lease()) e.dhcp4.renew(now, e.out);
+  }
+  if ((!was_usable || previous.link_local != uplink.link_local) && e.dhcp4.lease()) {
+    e.dhcp4.renew(now, e.out);
   }
   e.after_event(now);
 }
@@ -239,17 +407,18 @@ void Engine::on_timer(TimePoint now) {
 
 void Engine::renew(TimePoint now) {
   Impl& e = *impl_;
-  if (e.dhcp4.lease()) {
-    e.dhcp4.renew(now, e.out);
-  } else if (e.uplink_usable()) {
-    e.info.restart(now, e.random, e.out);
-  }
+  if (e.dhcp4.lease()) e.dhcp4.renew(now, e.out);
+  // The S46 options and the mechanism choice come from the DHCPv6
+  // information: ask again too (RFC 8415 §18.2.6 after a configuration event).
+  if (e.uplink_usable() && e.needs_info()) e.info.restart(now, e.random, e.out);
 }
 
 void Engine::release(TimePoint now) {
   Impl& e = *impl_;
   e.dhcp4.release(now, e.out);
   e.dhcp4_running = false;
+  e.withdraw_s46("released");
+  e.active.reset();
   e.info.stop(e.out);
 }
 
@@ -264,10 +433,11 @@ Outbox Engine::take_actions() {
 EngineStatus Engine::status() const {
   const Impl& e = *impl_;
   EngineStatus s;
-  s.dhcp6_state = e.info.state_name();
+  s.mode = e.active;
+  s.dhcp6_state = e.needs_info() ? e.info.state_name() : "handed-over";
   s.dhcp4_state = e.dhcp4.state_name();
-  if (e.info.info()) s.dhcp4o6_servers = dhcp4o6_destinations(*e.info.info());
-  s.applied = e.dhcp4.applied();
+  s.dhcp4o6_servers = e.dhcp4o6_servers().value_or(std::vector<Ipv6Address>{});
+  s.applied = e.s46_applied ? e.s46_applied : e.dhcp4.applied();
   s.lease = e.dhcp4.lease();
   const Dhcp6InfoCounters& i = e.info.counters();
   const EngineCounters& d = e.dhcp4.counters();

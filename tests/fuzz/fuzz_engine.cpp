@@ -40,6 +40,8 @@ void check(Engine& engine, TimePoint now) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CountingRandom random;
   EngineConfig config;
+  // An End-user prefix, so that fuzzed S46_CONT_MAPE reach the MAP-E path.
+  config.s46.end_user_prefix = Ipv6Prefix::parse("2001:db8:12:3400::/56").value();
   Engine engine(config, random);
   TimePoint now = at_ms(0);
   UplinkState uplink;

@@ -46,6 +46,16 @@
 #   --88-empty                         send it empty: clients multicast DHCPV4-QUERY
 #                                      to ff02::1:2 (RFC 7341)
 #   --4o6-port N                       dhcp4o6-port between the daemons (6767)
+#   --s46 none|lw|mape                 S46 provisioning in kea-dhcp6 (default none):
+#                                      lw: an S46_CONT_LW with S46_V4V6BIND and
+#                                      S46_PORTPARAMS reserved for --s46-duid;
+#                                      mape: a global S46_CONT_MAPE (--mape-rule, --mape-br)
+#   --s46-duid HEX                     the DUID of the lw4o6 reservation
+#                                      (00:03:00:01:02:00:5e:00:53:02)
+#   --s46-bind "IPV4, PREFIX"          its S46_V4V6BIND (192.0.2.3, 2001:db8:46::/64)
+#   --s46-portparams "OFFSET, PSID/LEN"  its S46_PORTPARAMS (0, 52/6)
+#   --mape-rule "F, EA, LEN4, IPV4, PREFIX6"  the S46_RULE (1, 16, 24, 192.0.2.0, 2001:db8::/40)
+#   --mape-br ADDR                     the MAP-E S46_BR (2001:db8:ffff::1)
 #   --debug                            Kea logs at DEBUG level 99
 #   --defaults                         back to the default settings
 
@@ -55,7 +65,8 @@ LAB_ID_SET=${LAB_ID:+1}
 # Settings of the Kea configuration: the values below are the defaults, the
 # environment may preset them, lab_options (--defaults) changes them.
 LAB_SETTINGS=(LAB_PSID_OFFSET LAB_PSID LAB_PSID_LEN LAB_FULL_ADDRESS LAB_ALWAYS_SEND_159
-  LAB_VALID LAB_RENEW LAB_REBIND LAB_POOL LAB_BR LAB_NO_88 LAB_88_EMPTY LAB_4O6_PORT LAB_KEA_DEBUG)
+  LAB_VALID LAB_RENEW LAB_REBIND LAB_POOL LAB_BR LAB_NO_88 LAB_88_EMPTY LAB_4O6_PORT LAB_KEA_DEBUG
+  LAB_S46 LAB_S46_DUID LAB_S46_BIND LAB_S46_PORTPARAMS LAB_MAPE_RULE LAB_MAPE_BR)
 lab__defaults() { # [force]
   local force=${1:-0}
   lab__default LAB_PSID_OFFSET 6
@@ -72,6 +83,12 @@ lab__defaults() { # [force]
   lab__default LAB_88_EMPTY 0
   lab__default LAB_4O6_PORT 6767
   lab__default LAB_KEA_DEBUG 0
+  lab__default LAB_S46 none
+  lab__default LAB_S46_DUID 00:03:00:01:02:00:5e:00:53:02
+  lab__default LAB_S46_BIND "192.0.2.3, 2001:db8:46::/64"
+  lab__default LAB_S46_PORTPARAMS "0, 52/6"
+  lab__default LAB_MAPE_RULE "1, 16, 24, 192.0.2.0, 2001:db8::/40"
+  lab__default LAB_MAPE_BR 2001:db8:ffff::1
 }
 lab__default() {
   # shellcheck disable=SC2154 # force is lab__defaults' local
@@ -122,7 +139,8 @@ lab_options() {
   local a b c
   while [ $# -gt 0 ]; do
     case $1 in
-    --portparams | --valid | --renew | --rebind | --pool | --br | --4o6-port)
+    --portparams | --valid | --renew | --rebind | --pool | --br | --4o6-port | --s46 | --s46-duid | \
+      --s46-bind | --s46-portparams | --mape-rule | --mape-br)
       if [ $# -lt 2 ] || [ -z "$2" ]; then
         lab__die "$1 needs a value"
         return 1
@@ -145,6 +163,20 @@ lab_options() {
     --no-88) LAB_NO_88=1 ;;
     --88-empty) LAB_88_EMPTY=1 ;;
     --4o6-port) LAB_4O6_PORT=$2 && shift ;;
+    --s46)
+      case $2 in
+      none | lw | mape) LAB_S46=$2 && shift ;;
+      *)
+        lab__die "--s46 takes none, lw or mape, got '$2'"
+        return 1
+        ;;
+      esac
+      ;;
+    --s46-duid) LAB_S46_DUID=$2 && shift ;;
+    --s46-bind) LAB_S46_BIND=$2 && shift ;;
+    --s46-portparams) LAB_S46_PORTPARAMS=$2 && shift ;;
+    --mape-rule) LAB_MAPE_RULE=$2 && shift ;;
+    --mape-br) LAB_MAPE_BR=$2 && shift ;;
     --debug) LAB_KEA_DEBUG=1 ;;
     --fresh) LAB_FRESH=1 ;;
     --defaults) lab__defaults 1 ;;
@@ -305,6 +337,22 @@ lab__kea_config() {
   # An empty address list: csv-format false with no hex digits.
   [ "$LAB_NO_88" = 1 ] || [ "$LAB_88_EMPTY" = 0 ] ||
     opt88='{"name": "dhcp4o6-server-addr", "csv-format": false, "data": ""},'
+  local s46opts="" reservations=""
+  if [ "$LAB_S46" = mape ]; then
+    s46opts=',
+    {"name": "s46-cont-mape", "space": "dhcp6"},
+    {"name": "s46-rule", "space": "s46-cont-mape-options", "data": "'"$LAB_MAPE_RULE"'"},
+    {"name": "s46-br", "space": "s46-cont-mape-options", "data": "'"$LAB_MAPE_BR"'"}'
+  elif [ "$LAB_S46" = lw ]; then
+    # Per-subscriber: the whole container in the DUID's reservation (Kea
+    # answers an Information-request with the reservation's options).
+    reservations=',
+    "reservations": [{"duid": "'"$LAB_S46_DUID"'", "option-data": [
+      {"name": "s46-cont-lw", "space": "dhcp6"},
+      {"name": "s46-br", "space": "s46-cont-lw-options", "data": "'"$LAB_BR"'"},
+      {"name": "s46-v4v6bind", "space": "s46-cont-lw-options", "data": "'"$LAB_S46_BIND"'"},
+      {"name": "s46-portparams", "space": "s46-v4v6bind-options", "data": "'"$LAB_S46_PORTPARAMS"'"}]}]'
+  fi
   [ "$LAB_ALWAYS_SEND_159" = 1 ] && always=true
   [ "$LAB_FULL_ADDRESS" = 1 ] ||
     opt159="{\"name\": \"v4-portparams\", \"data\": \"$LAB_PSID_OFFSET, $LAB_PSID/$LAB_PSID_LEN\", \"always-send\": $always}"
@@ -324,12 +372,12 @@ lab__kea_config() {
   "option-data": [
     $opt88
     {"name": "s46-cont-lw", "space": "dhcp6"},
-    {"name": "s46-br", "space": "s46-cont-lw-options", "data": "$LAB_BR"}
+    {"name": "s46-br", "space": "s46-cont-lw-options", "data": "$LAB_BR"}$s46opts
   ],
   "subnet6": [{
     "id": 1, "subnet": "$LAB_ACCESS_PREFIX", "interface": "$LAB_ISP_IF",
     "pools": [{"pool": "2001:db8:46::1000 - 2001:db8:46::1fff"}],
-    "pd-pools": [{"prefix": "2001:db8:4600::", "prefix-len": 40, "delegated-len": 56}]
+    "pd-pools": [{"prefix": "2001:db8:4600::", "prefix-len": 40, "delegated-len": 56}]$reservations
   }],
   $(lab__kea_logger kea-dhcp6 "$dir/kea-dhcp6.log")
 }}

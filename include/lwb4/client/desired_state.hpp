@@ -8,6 +8,7 @@
 
 #include "lwb4/client/clock.hpp"
 #include "lwb4/portset/port_set.hpp"
+#include "lwb4/s46/rule.hpp"
 #include "lwb4/wire/ip.hpp"
 
 namespace lwb4::client {
@@ -20,6 +21,21 @@ enum class Mode : uint8_t {
   kPcp,      // PCP MAP with PORT_SET (RFC 6887, 7753)
 };
 const char* mode_name(Mode mode);
+
+// What a MAP-E state was derived from (RFC 7597 §5), for status and for the
+// adapters.
+struct MapDetails {
+  s46::Rule bmr;  // the Basic Mapping Rule chosen by longest match (§5.2)
+  Ipv6Prefix end_user_prefix;
+  uint64_t ea_bits = 0;  // bits [n, n + o) of the End-user prefix
+  // The Forwarding Mapping Rules (F flag, RFC 7598 §4.1) of the BMR's
+  // domain. Upstream Linux ip6tnl has no per-rule remote, so the kernel
+  // adapter runs hub-and-spoke (everything to the BR, RFC 7597 §5.3 mesh
+  // traffic included); they are kept for status.
+  std::vector<s46::Rule> fmrs;
+
+  bool operator==(const MapDetails&) const = default;
+};
 
 struct DesiredState {
   Mode mode = Mode::kDhcp4o6;
@@ -35,6 +51,7 @@ struct DesiredState {
   // address the uplink already has.
   bool source_is_constructed = false;
   std::vector<Ipv4Address> dns_servers;
+  std::optional<MapDetails> map;  // only for Mode::kMapE
 
   bool operator==(const DesiredState&) const = default;
 };

@@ -1,10 +1,13 @@
 // The provisioning engine: one sans-IO object the daemon drives.
 //
 // It runs the DHCPv6 Information-request exchange (RFC 8415 §18.2.6) to learn
-// the DHCP 4o6 servers (option 88), the BR (90) and the S46 containers, then
-// the DHCPv4 client over DHCPv4-over-DHCPv6 (RFC 7341) with port parameters
-// (RFC 7618) and the softwire source binding (RFC 8539). Its outcome is one
-// DesiredState (Apply) or a Withdraw.
+// the DHCP 4o6 servers (option 88), the BR (90), the S46 containers (94, 96)
+// and their priority (111), or takes them from the configuration (odhcp6c
+// hand-off), and picks one mechanism (RFC 8026): lw4o6 from option 96
+// (RFC 7596), MAP-E from option 94 (RFC 7597), or the DHCPv4 client over
+// DHCPv4-over-DHCPv6 (RFC 7341) with port parameters (RFC 7618) and the
+// softwire source binding (RFC 8539). Its outcome is one DesiredState
+// (Apply) or a Withdraw; a change of mechanism withdraws the old state first.
 //
 // Every entry point takes `now`; actions accumulate until take_actions().
 // The daemon sleeps until next_deadline() or until a datagram arrives.
@@ -21,6 +24,7 @@
 #include "lwb4/client/clock.hpp"
 #include "lwb4/client/desired_state.hpp"
 #include "lwb4/client/random.hpp"
+#include "lwb4/client/s46_provision.hpp"
 #include "lwb4/dhcp6/duid.hpp"
 #include "lwb4/wire/ip.hpp"
 #include "lwb4/wire/reader.hpp"
@@ -49,6 +53,16 @@ struct EngineConfig {
   // §18.2.6, a MUST) and before DHCPDISCOVER (RFC 2131 §4.4.1). They spread
   // CPEs that boot together; only tests and benchmarks turn them off.
   bool start_delays = true;
+
+  ModeChoice mode = ModeChoice::kAuto;
+  // Hand-off from the uplink's DHCPv6 client (odhcp6c): option 88 (empty:
+  // present without addresses, i.e. ff02::1:2) and the S46 rules. Each one
+  // given replaces what the engine would learn from its own
+  // Information-request; when every mechanism `mode` allows is handed over,
+  // the engine sends none.
+  std::optional<std::vector<Ipv6Address>> dhcp4o6_servers;
+  std::optional<std::vector<s46::ScriptRule>> s46_rules;
+  S46Settings s46;
 };
 
 // One IPv6 address of the uplink as the kernel reports it.
@@ -81,8 +95,9 @@ struct EngineCounters {
 
 // A snapshot for `lwb4ctl status` and ubus; slow-changing facts only.
 struct EngineStatus {
-  std::string dhcp6_state;  // e.g. "waiting", "requesting", "informed"
-  std::string dhcp4_state;  // RFC 2131 state name, e.g. "BOUND"
+  std::optional<Mode> mode;  // the mechanism chosen (RFC 8026), if any
+  std::string dhcp6_state;   // e.g. "waiting", "requesting", "informed"
+  std::string dhcp4_state;   // RFC 2131 state name, e.g. "BOUND"
   std::vector<Ipv6Address> dhcp4o6_servers;
   std::optional<DesiredState> applied;
   std::optional<Lease> lease;
@@ -111,7 +126,8 @@ class Engine {
   bool is_ours(wire::Bytes payload) const;
   // next_deadline() has passed.
   void on_timer(TimePoint now);
-  // SIGUSR1 / ubus renew: renew the lease now.
+  // SIGUSR1 / ubus renew: renew the lease now and refresh the DHCPv6
+  // information (a new Information-request, which may change the mechanism).
   void renew(TimePoint now);
   // SIGTERM / ubus release: DHCPRELEASE and withdraw.
   void release(TimePoint now);

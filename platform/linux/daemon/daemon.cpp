@@ -90,6 +90,12 @@ Status Daemon::setup() {
   engine_config.offer_window = config_.offer_window;
   engine_config.start_delays = config_.start_delays;
   engine_config.softwire_source = config_.softwire_source;
+  engine_config.mode = config_.mode;
+  engine_config.dhcp4o6_servers = config_.dhcp4o6_servers;
+  engine_config.s46_rules = config_.s46_rules;
+  engine_config.s46.end_user_prefix = config_.prefix;
+  engine_config.s46.psid_len = config_.psid_len;
+  engine_config.s46.legacy_map = config_.legacy_map;
 
   // Coexistence with the uplink's own DHCPv6 client: a raw socket that
   // takes no datagram away from it, multicast from a link-local of our own

@@ -36,6 +36,14 @@ constexpr std::string_view kUsage =
     "  --route-metric N         metric of the IPv4 default route (default 0)\n"
     "  --route-table N          its routing table (default 254, main)\n"
     "  --kernel netlink|none    configure the kernel (default) or only log\n"
+    "  --mode MODE              auto (default: RFC 8026 order), dhcp4o6, lw4o6 or map-e\n"
+    "  --dhcp4o6-servers LIST   option 88 from odhcp6c: comma-separated IPv6\n"
+    "                           addresses, or multicast (no own request for 88)\n"
+    "  --s46-rules STRING       odhcp6c MAPE/LW4O6 rule strings (no own request\n"
+    "                           for S46)\n"
+    "  --prefix PREFIX          MAP-E End-user (delegated) IPv6 prefix\n"
+    "  --psid-len N             MAP-E PSID length when the server sends none\n"
+    "  --legacy-map             MAP-E draft-03 interface identifier\n"
     "  --log-level LEVEL        error, warning, notice, info (default) or debug\n"
     "  --syslog                 log to syslog instead of stderr\n"
     "  --foreground             do not detach (logs stay on stderr)\n"
@@ -44,8 +52,8 @@ constexpr std::string_view kUsage =
     "                           PSID_LEN, PSID, PORT_COUNT, PORT_RANGES, BR,\n"
     "                           SOFTWIRE_SOURCE, DNS, TUNNEL (withdrawn: TUNNEL,\n"
     "                           REASON) added to lwb4d's environment\n"
-    "  --user NAME              once set up, run as NAME keeping only CAP_NET_ADMIN\n"
-    "                           and CAP_NET_BIND_SERVICE\n"
+    "  --user NAME              once set up, run as NAME keeping only CAP_NET_ADMIN,\n"
+    "                           CAP_NET_BIND_SERVICE and CAP_NET_RAW\n"
     "  --config FILE            \"key value\" lines with the keys above\n"
     "                           (\"syslog yes\"); the command line wins\n"
     "  --help                   this text\n"
@@ -58,14 +66,33 @@ struct KeySpec {
   bool boolean;
 };
 
-constexpr std::array<KeySpec, 20> kKeys = {{
-    {"uplink", false},       {"state-dir", false},     {"control", false},
-    {"duid", false},         {"iaid", false},          {"offer-policy", false},
-    {"offer-window", false}, {"no-start-delay", true}, {"softwire-source", false},
-    {"softwire", false},     {"mtu", false},           {"encaplimit", false},
-    {"route-metric", false}, {"route-table", false},   {"kernel", false},
-    {"log-level", false},    {"syslog", true},         {"foreground", true},
-    {"script", false},       {"user", false},
+constexpr std::array<KeySpec, 26> kKeys = {{
+    {"uplink", false},
+    {"state-dir", false},
+    {"control", false},
+    {"duid", false},
+    {"iaid", false},
+    {"offer-policy", false},
+    {"offer-window", false},
+    {"no-start-delay", true},
+    {"softwire-source", false},
+    {"softwire", false},
+    {"mtu", false},
+    {"encaplimit", false},
+    {"route-metric", false},
+    {"route-table", false},
+    {"kernel", false},
+    {"mode", false},
+    {"dhcp4o6-servers", false},
+    {"s46-rules", false},
+    {"prefix", false},
+    {"psid-len", false},
+    {"legacy-map", true},
+    {"log-level", false},
+    {"syslog", true},
+    {"foreground", true},
+    {"script", false},
+    {"user", false},
 }};
 
 constexpr size_t kMaxConfigFile = 64 * 1024;
@@ -186,6 +213,52 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     } else {
       return value_error(s, "is not netlink or none");
     }
+  } else if (s.key == "mode") {
+    if (v == "auto") {
+      c.mode = client::ModeChoice::kAuto;
+    } else if (v == "dhcp4o6") {
+      c.mode = client::ModeChoice::kDhcp4o6;
+    } else if (v == "lw4o6") {
+      c.mode = client::ModeChoice::kLw4o6;
+    } else if (v == "map-e") {
+      c.mode = client::ModeChoice::kMapE;
+    } else {
+      return value_error(s, "is not a mode (auto, dhcp4o6, lw4o6, map-e)");
+    }
+  } else if (s.key == "dhcp4o6-servers") {
+    std::vector<Ipv6Address> servers;
+    if (v != "multicast") {
+      std::string_view rest = v;
+      while (true) {
+        size_t comma = rest.find(',');
+        std::string_view item = trim(rest.substr(0, comma));
+        auto a = Ipv6Address::parse(item);
+        if (!a || a->is_zero()) {
+          return make_error(
+              "%s: '%.*s' is not an IPv6 address (a comma-separated list, or "
+              "multicast)",
+              s.where.c_str(), quote_len(item), item.data());
+        }
+        servers.push_back(*a);
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    }
+    c.dhcp4o6_servers = std::move(servers);
+  } else if (s.key == "s46-rules") {
+    auto rules = s46::parse_rule_strings(v);
+    if (!rules) return make_error("%s: %s", s.where.c_str(), rules.error().reason().c_str());
+    if (rules->empty()) return value_error(s, "holds no rule");
+    c.s46_rules = std::move(*rules);
+  } else if (s.key == "prefix") {
+    auto p = Ipv6Prefix::parse(v);
+    if (!p || p->length == 0)
+      return value_error(s, "is not an IPv6 prefix (2001:db8:12:3400::/56)");
+    c.prefix = *p;
+  } else if (s.key == "psid-len") {
+    auto n = parse_u32(v);
+    if (!n || *n == 0 || *n > 16) return value_error(s, "is not a PSID length (1..16)");
+    c.psid_len = static_cast<uint8_t>(*n);
   } else if (s.key == "state-dir") {
     if (auto st = check_path(s); !st) return st;
     c.state_dir = v;
@@ -243,7 +316,8 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     auto level = parse_log_level(v);
     if (!level) return value_error(s, "is not a log level (error, warning, notice, info, debug)");
     c.log_level = *level;
-  } else if (s.key == "syslog" || s.key == "foreground" || s.key == "no-start-delay") {
+  } else if (s.key == "syslog" || s.key == "foreground" || s.key == "no-start-delay" ||
+             s.key == "legacy-map") {
     bool on;
     if (v.empty() || v == "yes" || v == "on" || v == "true" || v == "1") {
       on = true;
@@ -254,6 +328,8 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     }
     if (s.key == "no-start-delay") {
       c.start_delays = !on;
+    } else if (s.key == "legacy-map") {
+      c.legacy_map = on;
     } else {
       (s.key == "syslog" ? c.syslog : c.foreground) = on;
     }
@@ -384,6 +460,12 @@ std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
   if (running.route_metric != reloaded.route_metric) out.push_back("route-metric");
   if (running.route_table != reloaded.route_table) out.push_back("route-table");
   if (running.kernel != reloaded.kernel) out.push_back("kernel");
+  if (running.mode != reloaded.mode) out.push_back("mode");
+  if (running.dhcp4o6_servers != reloaded.dhcp4o6_servers) out.push_back("dhcp4o6-servers");
+  if (running.s46_rules != reloaded.s46_rules) out.push_back("s46-rules");
+  if (running.prefix != reloaded.prefix) out.push_back("prefix");
+  if (running.psid_len != reloaded.psid_len) out.push_back("psid-len");
+  if (running.legacy_map != reloaded.legacy_map) out.push_back("legacy-map");
   if (running.script != reloaded.script) out.push_back("script");
   if (running.user != reloaded.user) out.push_back("user");
   return out;

@@ -17,6 +17,7 @@
 #include "daemon/logger.hpp"
 #include "lwb4/client/engine.hpp"
 #include "lwb4/dhcp6/duid.hpp"
+#include "lwb4/s46/rule_string.hpp"
 #include "lwb4/util/result.hpp"
 #include "lwb4/wire/ip.hpp"
 
@@ -43,6 +44,13 @@ struct DaemonConfig {
   uint32_t route_metric = 0;
   uint32_t route_table = 254;  // RT_TABLE_MAIN
   KernelBackend kernel = KernelBackend::kNetlink;
+  client::ModeChoice mode = client::ModeChoice::kAuto;
+  // Hand-off from odhcp6c: option 88 (empty = "multicast") and the S46 rules.
+  std::optional<std::vector<Ipv6Address>> dhcp4o6_servers;
+  std::optional<std::vector<s46::ScriptRule>> s46_rules;
+  std::optional<Ipv6Prefix> prefix;  // MAP-E End-user prefix
+  std::optional<uint8_t> psid_len;   // MAP-E PSID length when the server sends none
+  bool legacy_map = false;           // draft-ietf-softwire-map-03 interface identifier
   LogLevel log_level = LogLevel::kInfo;
   bool syslog = false;
   bool foreground = false;

@@ -18,6 +18,32 @@ int64_t seconds_until(client::TimePoint at, client::TimePoint now) {
   return std::chrono::duration_cast<client::Seconds>(at - now).count();
 }
 
+void write_rule(JsonWriter& w, const s46::Rule& r) {
+  w.begin_object();
+  w.key("ipv6_prefix").string(r.ipv6_prefix.to_string());
+  w.key("ipv4_prefix").string(r.ipv4_prefix.to_string());
+  w.key("ea_len").number(r.ea_len);
+  w.key("fmr").boolean(r.fmr);
+  w.end_object();
+}
+
+// MAP-E facts (RFC 7597 §5): the BMR, the End-user prefix and its EA bits,
+// and the FMRs, which the kernel adapter does not install (hub-and-spoke).
+void write_map(JsonWriter& w, const client::MapDetails& m) {
+  w.begin_object();
+  w.key("end_user_prefix").string(m.end_user_prefix.to_string());
+  w.key("bmr");
+  write_rule(w, m.bmr);
+  w.key("ea_len").number(m.bmr.ea_len);
+  w.key("ea_bits").number(static_cast<int64_t>(m.ea_bits));
+  w.key("fmr_count").number(static_cast<int64_t>(m.fmrs.size()));
+  w.key("fmrs").begin_array();
+  for (const s46::Rule& r : m.fmrs)
+    write_rule(w, r);
+  w.end_array();
+  w.end_object();
+}
+
 // The state's members, in the schema of issue 3's `lwb4ctl status --json`.
 // With no state every member is null (or empty), so the keys never change.
 void write_state_members(JsonWriter& w, const client::DesiredState* s) {
@@ -71,6 +97,12 @@ void write_state_members(JsonWriter& w, const client::DesiredState* s) {
       w.string(a.to_string());
   }
   w.end_array();
+  w.key("map");
+  if (s && s->map) {
+    write_map(w, *s->map);
+  } else {
+    w.null();
+  }
 }
 
 // The seconds left until a lease timer, null for an infinite one.
@@ -134,6 +166,14 @@ std::string state_text(const client::DesiredState& s) {
   out += line("br", s.br.to_string());
   out += line("softwire",
               s.softwire_source.to_string() + (s.source_is_constructed ? " (added by lwb4)" : ""));
+  if (s.map) {
+    const client::MapDetails& m = *s.map;
+    out +=
+        line("map", "BMR " + m.bmr.ipv6_prefix.to_string() + " " + m.bmr.ipv4_prefix.to_string() +
+                        " EA-len " + std::to_string(m.bmr.ea_len) + ", End-user prefix " +
+                        m.end_user_prefix.to_string() + ", " + std::to_string(m.fmrs.size()) +
+                        (m.fmrs.size() == 1 ? " FMR" : " FMRs") + " (hub-and-spoke)");
+  }
   if (!s.dns_servers.empty()) {
     std::string dns;
     for (const Ipv4Address& a : s.dns_servers)
@@ -151,7 +191,9 @@ std::string status_json(const DaemonStatus& s) {
 
   // What the kernel has (the sink applied it); while an apply is pending or
   // failed, `desired` shows what the engine wants.
-  w.key("state").string(s.engine.dhcp4_state);  // the RFC 2131 state
+  // The RFC 2131 state; lw4o6 and MAP-E have no DHCPv4 state machine.
+  bool stateless = s.engine.mode && *s.engine.mode != client::Mode::kDhcp4o6;
+  w.key("state").string(stateless ? "CONFIGURED" : s.engine.dhcp4_state);
   write_state_members(w, s.applied ? &*s.applied : nullptr);
   w.key("tunnel_interface");
   if (s.tunnel_interface.empty()) {
@@ -218,7 +260,9 @@ std::string status_text(const DaemonStatus& s) {
     uplink += ", " + a.address.to_string() + "/" + std::to_string(a.prefix_length);
   }
   out += line("uplink", uplink);
-  out += line("state", "dhcp6 " + s.engine.dhcp6_state + ", dhcp4 " + s.engine.dhcp4_state);
+  std::string state = "dhcp6 " + s.engine.dhcp6_state + ", dhcp4 " + s.engine.dhcp4_state;
+  if (s.engine.mode) state += std::string(", mechanism ") + client::mode_name(*s.engine.mode);
+  out += line("state", state);
   if (!s.engine.dhcp4o6_servers.empty()) {
     std::string servers;
     for (const Ipv6Address& a : s.engine.dhcp4o6_servers) {

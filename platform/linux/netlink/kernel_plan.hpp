@@ -74,6 +74,13 @@ std::string describe(const KernelOp& op);
 
 // The softwire's parameters for `state`: ipip6, TTL 64, the configured
 // encapsulation limit and MTU, bound to the uplink.
+//
+// MAP-E Forwarding Mapping Rules (state.map->fmrs, RFC 7597 §5.3) are not
+// installed: upstream ip6tnl has one fixed remote and no per-rule mapping
+// (per-destination FMR encapsulation exists only as an OpenWrt kernel patch).
+// The softwire runs hub-and-spoke: CE-to-CE traffic also goes to the BR and
+// reaches the other CE only if the BR hairpins it. This falls short of
+// RFC 7597 §5.2/§5.3 (a CE handles FMRs) for domains in mesh mode.
 TunnelParams desired_tunnel(const client::DesiredState& state, const KernelConfig& config,
                             const KernelSnapshot& kernel);
 

@@ -339,3 +339,26 @@ TEST(KernelPlan, DefaultSoftwireName) {
 
 }  // namespace
 }  // namespace lwb4::platform
+
+namespace lwb4::platform {
+namespace {
+
+// MAP-E FMRs are status only (kernel_plan.hpp): the plan is hub-and-spoke,
+// the same with or without them.
+TEST(KernelPlan, MapEFmrsAddNothingToThePlan) {
+  client::DesiredState s = desired();
+  s.mode = client::Mode::kMapE;
+  client::MapDetails m;
+  m.bmr.fmr = true;
+  m.bmr.ea_len = 16;
+  m.bmr.ipv4_prefix = *Ipv4Prefix::parse("192.0.2.0/24");
+  m.bmr.ipv6_prefix = *Ipv6Prefix::parse("2001:db8::/40");
+  m.fmrs = {m.bmr, m.bmr};
+  m.fmrs[1].ipv4_prefix = *Ipv4Prefix::parse("198.51.100.0/24");
+  s.map = m;
+  EXPECT_EQ(plan(s, bare_uplink()), kFullApply);
+  EXPECT_TRUE(plan(s, converged()).empty());
+}
+
+}  // namespace
+}  // namespace lwb4::platform

@@ -17,9 +17,9 @@ TEST(Privileges, LookupUser) {
 }
 
 TEST(Privileges, KeepsNetAdminAndBindServiceOnly) {
-  EXPECT_EQ(kept_capabilities(),
-            (uint64_t{1} << CAP_NET_ADMIN) | (uint64_t{1} << CAP_NET_BIND_SERVICE) |
-                (uint64_t{1} << CAP_NET_RAW));
+  EXPECT_EQ(kept_capabilities(), (uint64_t{1} << CAP_NET_ADMIN) |
+                                     (uint64_t{1} << CAP_NET_BIND_SERVICE) |
+                                     (uint64_t{1} << CAP_NET_RAW));
   EXPECT_EQ(kept_capabilities(), 0x3400u);
 }
 
