@@ -129,8 +129,9 @@ TimePoint PcpClient::cap_by_expiry(TimePoint at) const {
 
 void PcpClient::lose_mapping(const std::string& reason, Outbox& out) {
   if (!mapping_) return;
-  log(out, LogLevel::kNotice, "mapping " + mapping_->address.to_string() + " ports " +
-                                  describe_ports(mapping_->ports) + " lost: " + reason);
+  log(out, LogLevel::kNotice,
+      "mapping " + mapping_->address.to_string() + " ports " + describe_ports(mapping_->ports) +
+          " lost: " + reason);
   mapping_.reset();
   out.push_back(Withdraw{"PCP: " + reason});
 }
@@ -213,8 +214,7 @@ TimePoint PcpClient::next_renewal(Random& random) const {
   unsigned shift = std::min(renew_attempt_ + 1, kMaxRenewShift);
   int64_t start = lifetime - (lifetime >> shift);
   int64_t width = lifetime >> std::min(shift + 2, kMaxRenewShift);
-  TimePoint at =
-      mapping_->granted_at + Millis(start) + random.uniform(Millis(0), Millis(width));
+  TimePoint at = mapping_->granted_at + Millis(start) + random.uniform(Millis(0), Millis(width));
   at = std::max(at, last_sent_ + kPcpMinRenewGap);
   return std::min(at, mapping_->expires_at());
 }
@@ -311,14 +311,13 @@ void PcpClient::on_announce(const pcp::Response& response, TimePoint now, Random
   Millis delay = random.uniform(Millis(0), kPcpAnnounceMaxDelay);
   log(out, LogLevel::kNotice,
       "ANNOUNCE: epoch " + std::to_string(response.epoch_time) +
-          " fails the RFC 6887 §8.5 check; re-mapping in " + std::to_string(delay.count()) +
-          " ms");
+          " fails the RFC 6887 §8.5 check; re-mapping in " + std::to_string(delay.count()) + " ms");
   retransmit_at_ = now + delay;
   enter_state(State::kWaiting, cap_by_expiry(retransmit_at_), out);
 }
 
 void PcpClient::on_map_response(const pcp::Response& response, TimePoint now, Random& random,
-                                 Outbox& out) {
+                                Outbox& out) {
   if (state_ != State::kRequesting && state_ != State::kRenewing) {
     drop(counters_.dropped_unexpected, "MAP response with no request outstanding", out);
     return;
@@ -355,8 +354,8 @@ void PcpClient::on_map_response(const pcp::Response& response, TimePoint now, Ra
   uint32_t granted = response.options.port_set ? response.options.port_set->size : 1;
   if (map.external_port == 0 || uint32_t{map.external_port} + granted - 1 > 0xffff) {
     drop(counters_.dropped_invalid,
-         "assigned ports " + std::to_string(map.external_port) + " + " +
-             std::to_string(granted) + " are out of range",
+         "assigned ports " + std::to_string(map.external_port) + " + " + std::to_string(granted) +
+             " are out of range",
          out);
     return;
   }
@@ -371,8 +370,9 @@ void PcpClient::on_map_response(const pcp::Response& response, TimePoint now, Ra
     // RFC 6887 §8.5: the server lost its state; this response re-created
     // the one mapping this client holds.
     ++counters_.epoch_resets;
-    log(out, LogLevel::kNotice, "epoch " + std::to_string(response.epoch_time) +
-                                    " fails the RFC 6887 §8.5 check: server state was lost");
+    log(out, LogLevel::kNotice,
+        "epoch " + std::to_string(response.epoch_time) +
+            " fails the RFC 6887 §8.5 check: server state was lost");
   }
 
   PcpMapping next;
@@ -386,9 +386,8 @@ void PcpClient::on_map_response(const pcp::Response& response, TimePoint now, Ra
   bool changed = !mapping_ || mapping_->address != next.address || mapping_->ports != next.ports;
   if (changed) {
     std::string text = "mapped " + next.address.to_string() + " ports " +
-                       describe_range(next.first_port, granted) + " (" +
-                       std::to_string(granted) + " of " + std::to_string(config_.port_count) +
-                       " asked";
+                       describe_range(next.first_port, granted) + " (" + std::to_string(granted) +
+                       " of " + std::to_string(config_.port_count) + " asked";
     if (!response.options.port_set) text += ", no PORT_SET in the answer";
     text += "), lifetime " + std::to_string(next.lifetime.count()) + " s, epoch " +
             std::to_string(next.epoch);
@@ -436,7 +435,8 @@ void PcpClient::on_error(const pcp::Response& response, TimePoint now, Outbox& o
           std::to_string(wait.count()) + " s");
   // A long-lifetime error says the server will not keep this mapping; a
   // short one leaves the current mapping valid until it expires.
-  if (!short_error) lose_mapping(std::string("server answered ") + pcp::to_string(response.result), out);
+  if (!short_error)
+    lose_mapping(std::string("server answered ") + pcp::to_string(response.result), out);
   retransmit_at_ = now + wait;
   enter_state(State::kWaiting, cap_by_expiry(retransmit_at_), out);
 }

@@ -39,17 +39,17 @@
 
 namespace lwb4::client {
 
-constexpr uint16_t kPcpServerPort = 5351;           // RFC 6887 §19.1
-constexpr uint16_t kPcpClientPort = 5350;           // ANNOUNCE destination, RFC 6887 §19.1
-constexpr Millis kPcpIrt{3'000};                    // IRT, RFC 6887 §8.1.1
-constexpr Millis kPcpMrt{1'024'000};                // MRT, RFC 6887 §8.1.1
-constexpr Seconds kPcpMinRenewGap{4};               // RFC 6887 §11.2.1
-constexpr Seconds kPcpMaxLifetime{24 * 3600};       // clamp, RFC 6887 §15
-constexpr Seconds kPcpShortErrorLifetime{30};       // RFC 6887 §7.4 suggestion
-constexpr Seconds kPcpLongErrorLifetime{30 * 60};   // RFC 6887 §7.4 suggestion
-constexpr Millis kPcpAnnounceMaxDelay{5'000};       // RFC 6887 §14.1.3
-constexpr uint32_t kPcpDefaultLifetime = 7200;      // s; lwb4's request, the server decides
-constexpr uint16_t kPcpDefaultPortCount = 2048;     // lwb4's size hint (RFC 7753 §5.2 example)
+constexpr uint16_t kPcpServerPort = 5351;          // RFC 6887 §19.1
+constexpr uint16_t kPcpClientPort = 5350;          // ANNOUNCE destination, RFC 6887 §19.1
+constexpr Millis kPcpIrt{3'000};                   // IRT, RFC 6887 §8.1.1
+constexpr Millis kPcpMrt{1'024'000};               // MRT, RFC 6887 §8.1.1
+constexpr Seconds kPcpMinRenewGap{4};              // RFC 6887 §11.2.1
+constexpr Seconds kPcpMaxLifetime{24 * 3600};      // clamp, RFC 6887 §15
+constexpr Seconds kPcpShortErrorLifetime{30};      // RFC 6887 §7.4 suggestion
+constexpr Seconds kPcpLongErrorLifetime{30 * 60};  // RFC 6887 §7.4 suggestion
+constexpr Millis kPcpAnnounceMaxDelay{5'000};      // RFC 6887 §14.1.3
+constexpr uint32_t kPcpDefaultLifetime = 7200;     // s; lwb4's request, the server decides
+constexpr uint16_t kPcpDefaultPortCount = 2048;    // lwb4's size hint (RFC 7753 §5.2 example)
 
 struct PcpClientConfig {
   Ipv6Address server;  // the PCP server: the lwAFTR (RFC 7753 §1.2)
