@@ -36,6 +36,12 @@ constexpr std::string_view kUsage =
     "  --route-metric N         metric of the IPv4 default route (default 0)\n"
     "  --route-table N          its routing table (default 254, main)\n"
     "  --kernel netlink|none    configure the kernel (default) or only log\n"
+    "  --mode dhcp4o6|pcp       provisioning: DHCPv4-over-DHCPv6 (default) or\n"
+    "                           PCP MAP with PORT_SET (RFC 6887, RFC 7753)\n"
+    "  --pcp-server ADDR        the PCP server, the lwAFTR (required with --mode pcp)\n"
+    "  --pcp-ports N            ports to ask for: a power of two, 1..32768\n"
+    "                           (default 2048)\n"
+    "  --pcp-parity             ask for port parity preservation (RFC 7753 §4.1)\n"
     "  --log-level LEVEL        error, warning, notice, info (default) or debug\n"
     "  --syslog                 log to syslog instead of stderr\n"
     "  --foreground             do not detach (logs stay on stderr)\n"
@@ -51,25 +57,15 @@ struct KeySpec {
   bool boolean;
 };
 
-constexpr std::array<KeySpec, 18> kKeys = {{
-    {"uplink", false},
-    {"state-dir", false},
-    {"control", false},
-    {"duid", false},
-    {"iaid", false},
-    {"offer-policy", false},
-    {"offer-window", false},
-    {"no-start-delay", true},
-    {"softwire-source", false},
-    {"softwire", false},
-    {"mtu", false},
-    {"encaplimit", false},
-    {"route-metric", false},
-    {"route-table", false},
-    {"kernel", false},
-    {"log-level", false},
-    {"syslog", true},
-    {"foreground", true},
+constexpr std::array<KeySpec, 22> kKeys = {{
+    {"uplink", false},       {"state-dir", false},     {"control", false},
+    {"duid", false},         {"iaid", false},          {"offer-policy", false},
+    {"offer-window", false}, {"no-start-delay", true}, {"softwire-source", false},
+    {"softwire", false},     {"mtu", false},           {"encaplimit", false},
+    {"route-metric", false}, {"route-table", false},   {"kernel", false},
+    {"log-level", false},    {"syslog", true},         {"foreground", true},
+    {"mode", false},         {"pcp-server", false},    {"pcp-ports", false},
+    {"pcp-parity", true},
 }};
 
 constexpr size_t kMaxConfigFile = 64 * 1024;
@@ -235,11 +231,31 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
       return value_error(s, "is unspecified, loopback, link-local or multicast");
     }
     c.softwire_source = *a;
+  } else if (s.key == "mode") {
+    if (v == "dhcp4o6") {
+      c.mode_pcp = false;
+    } else if (v == "pcp") {
+      c.mode_pcp = true;
+    } else {
+      return value_error(s, "is not a provisioning mode (dhcp4o6, pcp)");
+    }
+  } else if (s.key == "pcp-server") {
+    auto a = Ipv6Address::parse(v);
+    if (!a) return value_error(s, "is not an IPv6 address");
+    if (a->is_zero() || a->is_multicast()) return value_error(s, "is unspecified or multicast");
+    c.pcp_server = *a;
+  } else if (s.key == "pcp-ports") {
+    auto n = parse_u32(v);
+    if (!n || !client::valid_pcp_port_count(*n)) {
+      return value_error(s, "is not a power of two in 1..32768");
+    }
+    c.pcp_ports = static_cast<uint16_t>(*n);
   } else if (s.key == "log-level") {
     auto level = parse_log_level(v);
     if (!level) return value_error(s, "is not a log level (error, warning, notice, info, debug)");
     c.log_level = *level;
-  } else if (s.key == "syslog" || s.key == "foreground" || s.key == "no-start-delay") {
+  } else if (s.key == "syslog" || s.key == "foreground" || s.key == "no-start-delay" ||
+             s.key == "pcp-parity") {
     bool on;
     if (v.empty() || v == "yes" || v == "on" || v == "true" || v == "1") {
       on = true;
@@ -250,6 +266,8 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     }
     if (s.key == "no-start-delay") {
       c.start_delays = !on;
+    } else if (s.key == "pcp-parity") {
+      c.pcp_parity = on;
     } else {
       (s.key == "syslog" ? c.syslog : c.foreground) = on;
     }
@@ -357,6 +375,9 @@ Result<DaemonConfig> make_config(const std::vector<Setting>& from_file,
     }
   }
   if (c.uplink.empty()) return make_error("missing --uplink (the IPv6 uplink interface)");
+  if (c.mode_pcp && !c.pcp_server) {
+    return make_error("--mode pcp needs --pcp-server ADDR (the lwAFTR)");
+  }
   if (c.control_path.empty()) c.control_path = default_control_path(c.uplink);
   if (c.softwire.empty()) c.softwire = ("lwb4-" + c.uplink).substr(0, kMaxInterfaceName);
   return c;
@@ -380,6 +401,10 @@ std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
   if (running.route_metric != reloaded.route_metric) out.push_back("route-metric");
   if (running.route_table != reloaded.route_table) out.push_back("route-table");
   if (running.kernel != reloaded.kernel) out.push_back("kernel");
+  if (running.mode_pcp != reloaded.mode_pcp) out.push_back("mode");
+  if (running.pcp_server != reloaded.pcp_server) out.push_back("pcp-server");
+  if (running.pcp_ports != reloaded.pcp_ports) out.push_back("pcp-ports");
+  if (running.pcp_parity != reloaded.pcp_parity) out.push_back("pcp-parity");
   return out;
 }
 
