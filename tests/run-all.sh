@@ -35,6 +35,9 @@ tests/lab/provision_test.sh build/dev
 step "lab: lwb4d next to another DHCPv6 client (dhclient -6)"
 tests/lab/coexist_test.sh build/dev
 
+step "lab: lwb4d --mode pcp against a scripted PCP server (MAP + PORT_SET)"
+tests/lab/pcp_test.sh build/dev
+
 step "nat: port-set NAT in nftables, every port of the set and none outside"
 tests/nat/portset_nat_test.sh build/dev
 tests/nat/portset_nat_test.sh build/dev 4 8 18
