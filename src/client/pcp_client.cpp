@@ -53,23 +53,6 @@ std::string hex(const pcp::Nonce& nonce) {
 
 }  // namespace
 
-bool valid_pcp_port_count(uint32_t count) {
-  return count >= 1 && count <= 32768 && (count & (count - 1)) == 0;
-}
-
-std::optional<PortSet> largest_aligned_block(uint16_t first, uint32_t count) {
-  uint32_t end = std::min<uint32_t>(uint32_t{first} + count, 65536);  // exclusive
-  for (int k = 15; k >= 0; --k) {
-    uint32_t size = uint32_t{1} << k;
-    uint32_t start = (uint32_t{first} + size - 1) & ~(size - 1);
-    if (start + size > end) continue;
-    // RFC 7597 §5.1 with a = 0: PSID-len 16 - k, PSID = the block number.
-    auto set = PortSet::create(0, 16 - static_cast<unsigned>(k), start >> k);
-    if (set) return set.value();
-  }
-  return std::nullopt;
-}
-
 bool PcpEpoch::check_and_update(uint32_t epoch, TimePoint now) {
   bool valid = true;
   if (known) {
@@ -187,9 +170,8 @@ void PcpClient::send_map(uint32_t lifetime, TimePoint now, Outbox& out) {
   pcp::MapPayload map;
   map.nonce = nonce_;
   map.protocol = pcp::kProtocolAll;
-  // RFC 7753 §4: First Internal Port equals the Internal Port; N keeps the
-  // internal range [N, 2N) aligned on its size.
-  map.internal_port = config_.port_count;
+  // RFC 7753 §4: First Internal Port equals the Internal Port.
+  map.internal_port = kPcpInternalPort;
   // RFC 6887 §11.1: ::ffff:0.0.0.0 asks for an IPv4 address, no preference;
   // renewals suggest the current address and port (§11.2.1).
   map.external_address = pcp::to_mapped(Ipv4Address{});
@@ -200,7 +182,7 @@ void PcpClient::send_map(uint32_t lifetime, TimePoint now, Outbox& out) {
   request.payload = map;
   // RFC 7753 §4, §5: every request (refresh and delete included) carries it.
   request.options.port_set =
-      pcp::PortSetOption{config_.port_count, config_.port_count, config_.parity};
+      pcp::PortSetOption{config_.port_count, kPcpInternalPort, config_.parity};
   ++counters_.sent;
   last_sent_ = now;
   out.push_back(Transmit{*source_, config_.server, kPcpServerPort, pcp::encode(request)});
@@ -329,7 +311,7 @@ void PcpClient::on_map_response(const pcp::Response& response, TimePoint now, Ra
          out);
     return;
   }
-  if (map.protocol != pcp::kProtocolAll || map.internal_port != config_.port_count) {
+  if (map.protocol != pcp::kProtocolAll || map.internal_port != kPcpInternalPort) {
     drop(counters_.dropped_unexpected,
          "MAP response for protocol " + std::to_string(map.protocol) + " internal port " +
              std::to_string(map.internal_port) + ", not ours",
@@ -352,17 +334,9 @@ void PcpClient::on_map_response(const pcp::Response& response, TimePoint now, Ra
   }
   // RFC 7753 §5: without PORT_SET the server granted one port.
   uint32_t granted = response.options.port_set ? response.options.port_set->size : 1;
-  if (map.external_port == 0 || uint32_t{map.external_port} + granted - 1 > 0xffff) {
-    drop(counters_.dropped_invalid,
-         "assigned ports " + std::to_string(map.external_port) + " + " + std::to_string(granted) +
-             " are out of range",
-         out);
-    return;
-  }
-  std::optional<PortSet> ports = largest_aligned_block(map.external_port, granted);
+  auto ports = PortSet::contiguous(map.external_port, granted);
   if (!ports) {
-    drop(counters_.dropped_invalid,
-         "no usable port in " + describe_range(map.external_port, granted), out);
+    drop(counters_.dropped_invalid, ports.error().reason(), out);
     return;
   }
 
@@ -379,7 +353,7 @@ void PcpClient::on_map_response(const pcp::Response& response, TimePoint now, Ra
   next.address = *address;
   next.first_port = map.external_port;
   next.granted = granted;
-  next.ports = *ports;
+  next.ports = ports.value();
   next.lifetime = std::min<Seconds>(Seconds(response.lifetime), kPcpMaxLifetime);
   next.granted_at = now;
   next.epoch = response.epoch_time;
@@ -392,12 +366,6 @@ void PcpClient::on_map_response(const pcp::Response& response, TimePoint now, Ra
     text += "), lifetime " + std::to_string(next.lifetime.count()) + " s, epoch " +
             std::to_string(next.epoch);
     log(out, LogLevel::kNotice, text);
-    if (next.ports.count() != granted) {
-      log(out, LogLevel::kWarning,
-          "using the aligned block " + describe_ports(next.ports) + " (" +
-              std::to_string(next.ports.count()) + " ports) of the " + std::to_string(granted) +
-              " granted");
-    }
   }
   mapping_ = next;
   last_error_.reset();

@@ -3,16 +3,13 @@
 // IPv6 address to the lwAFTR, which answers with the shared IPv4 address and
 // a contiguous external port range.
 //
-//   request: MAP, protocol 0 (all), internal port = the size hint N,
-//            PORT_SET{size N, first internal port N, P = --pcp-parity},
-//            a random nonce kept for the life of the mapping (RFC 6887 §11.1)
+//   request: MAP, protocol 0 (all), internal port 1, PORT_SET{size N,
+//            first internal port 1, P = --pcp-parity} (RFC 7753 §5.2's
+//            form), a random nonce kept for the life of the mapping
+//            (RFC 6887 §11.1)
 //   answer:  external IPv4 + first external port (+ PORT_SET size, fewer
-//            than asked allowed; none = one port, RFC 7753 §5)
-//
-// lwb4's PortSet is PSID-based, so the client asks for an aligned power of
-// two and uses the largest aligned power-of-two block inside what it is
-// granted (offset 0, PSID-len 16 - log2(size)): exactly the grant when the
-// server aligns it, fewer ports otherwise (docs/design.md "PCP").
+//            than asked allowed; none = one port, RFC 7753 §5), used as the
+//            contiguous PortSet [first, first + size)
 //
 // Timing: retransmission per RFC 6887 §8.1.1 (IRT 3 s, MRT 1024 s, MRC 0,
 // MRD 0), renewal per §11.2.1, error back-off per §7.4, the epoch check of
@@ -50,23 +47,16 @@ constexpr Seconds kPcpLongErrorLifetime{30 * 60};  // RFC 6887 §7.4 suggestion
 constexpr Millis kPcpAnnounceMaxDelay{5'000};      // RFC 6887 §14.1.3
 constexpr uint32_t kPcpDefaultLifetime = 7200;     // s; lwb4's request, the server decides
 constexpr uint16_t kPcpDefaultPortCount = 2048;    // lwb4's size hint (RFC 7753 §5.2 example)
+constexpr uint16_t kPcpInternalPort = 1;           // RFC 7753 §5.2: internal port 1
 
 struct PcpClientConfig {
   Ipv6Address server;  // the PCP server: the lwAFTR (RFC 7753 §1.2)
-  // Ports asked for (RFC 7753 §4 Port Set Size). A power of two in
-  // 1..32768: PortSet can only hold aligned power-of-two blocks.
+  // Ports asked for (RFC 7753 §4 Port Set Size), 1..65535; 65535 asks for
+  // as many as possible (RFC 7753 §4.1).
   uint16_t port_count = kPcpDefaultPortCount;
   bool parity = false;  // RFC 7753 §4.1 P bit
   uint32_t requested_lifetime = kPcpDefaultLifetime;
 };
-
-// True for a power of two in 1..32768 (what PcpClientConfig::port_count takes).
-bool valid_pcp_port_count(uint32_t count);
-
-// The largest power-of-two block aligned on its size inside
-// [first, first + count), as a PortSet (offset 0, PSID-len 16 - log2(size));
-// nullopt when the range is empty or holds only port 0.
-std::optional<PortSet> largest_aligned_block(uint16_t first, uint32_t count);
 
 // RFC 6887 §8.5: the epoch check over two responses.
 struct PcpEpoch {

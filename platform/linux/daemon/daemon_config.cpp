@@ -39,8 +39,8 @@ constexpr std::string_view kUsage =
     "  --mode dhcp4o6|pcp       provisioning: DHCPv4-over-DHCPv6 (default) or\n"
     "                           PCP MAP with PORT_SET (RFC 6887, RFC 7753)\n"
     "  --pcp-server ADDR        the PCP server, the lwAFTR (required with --mode pcp)\n"
-    "  --pcp-ports N            ports to ask for: a power of two, 1..32768\n"
-    "                           (default 2048)\n"
+    "  --pcp-ports N            ports to ask for, 1..65535 (default 2048;\n"
+    "                           65535: as many as possible)\n"
     "  --pcp-parity             ask for port parity preservation (RFC 7753 §4.1)\n"
     "  --log-level LEVEL        error, warning, notice, info (default) or debug\n"
     "  --syslog                 log to syslog instead of stderr\n"
@@ -246,9 +246,7 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     c.pcp_server = *a;
   } else if (s.key == "pcp-ports") {
     auto n = parse_u32(v);
-    if (!n || !client::valid_pcp_port_count(*n)) {
-      return value_error(s, "is not a power of two in 1..32768");
-    }
+    if (!n || *n == 0 || *n > 0xffff) return value_error(s, "is not a number of ports (1..65535)");
     c.pcp_ports = static_cast<uint16_t>(*n);
   } else if (s.key == "log-level") {
     auto level = parse_log_level(v);

@@ -120,8 +120,6 @@ void write_pcp(JsonWriter& w, const PcpSnapshot& p, client::TimePoint now) {
     w.key("address").string(m->address.to_string());
     w.key("first_port").number(m->first_port);
     w.key("granted").number(m->granted);
-    w.key("used_first_port").number(m->ports.port_at(0));
-    w.key("used_count").number(m->ports.count());
     w.key("lifetime").number(m->lifetime.count());
     w.key("expires_in").number(seconds_until(m->expires_at(), now));
     w.key("epoch").number(m->epoch);

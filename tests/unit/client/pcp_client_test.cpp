@@ -149,36 +149,6 @@ class PcpClientTest : public ::testing::Test {
   TimePoint now_ = at_ms(100'000);
 };
 
-TEST(PcpPortCount, PowersOfTwoUpTo32768) {
-  EXPECT_TRUE(valid_pcp_port_count(1));
-  EXPECT_TRUE(valid_pcp_port_count(2048));
-  EXPECT_TRUE(valid_pcp_port_count(32768));
-  EXPECT_FALSE(valid_pcp_port_count(0));
-  EXPECT_FALSE(valid_pcp_port_count(100));
-  EXPECT_FALSE(valid_pcp_port_count(65536));
-}
-
-TEST(PcpAlignedBlock, AlignedGrantIsUsedWhole) {
-  // RFC 7753 §4 example: 32 ports from 37056 (= 1158 * 32).
-  EXPECT_EQ(largest_aligned_block(37056, 32), block(11, 1158));
-  EXPECT_EQ(largest_aligned_block(6144, 2048), block(5, 3));
-  EXPECT_EQ(largest_aligned_block(40000, 1), block(16, 40000));
-  // RFC 7753 §5.2 example: 2048 ports from 26624 (= 13 * 2048).
-  EXPECT_EQ(largest_aligned_block(26624, 2048), block(5, 13));
-}
-
-TEST(PcpAlignedBlock, UnalignedGrantKeepsTheLargestAlignedBlock) {
-  // 50000..50099: 50016..50047 and 50048..50079 are the 32-blocks; the first wins.
-  auto set = largest_aligned_block(50000, 100);
-  ASSERT_TRUE(set);
-  EXPECT_EQ(set->count(), 32u);
-  EXPECT_EQ(set->port_at(0), 50016);
-  EXPECT_EQ(largest_aligned_block(1001, 3), block(15, 501));  // 1002..1003
-  EXPECT_EQ(largest_aligned_block(65535, 1), block(16, 65535));
-  EXPECT_FALSE(largest_aligned_block(0, 1));  // port 0 only
-  EXPECT_FALSE(largest_aligned_block(100, 0));
-}
-
 TEST(PcpEpochCheck, Rfc6887Section8_5) {
   PcpEpoch e;
   EXPECT_TRUE(e.check_and_update(5000, at_ms(0)));  // the first is valid
@@ -220,11 +190,11 @@ TEST_F(PcpClientTest, RequestIsAMapWithPortSet) {
   ASSERT_TRUE(r.map());
   EXPECT_EQ(r.map()->nonce, kFirstNonce);
   EXPECT_EQ(r.map()->protocol, 0);
-  EXPECT_EQ(r.map()->internal_port, 2048);
+  EXPECT_EQ(r.map()->internal_port, 1);  // RFC 7753 §5.2
   EXPECT_EQ(r.map()->external_port, 0);
   EXPECT_EQ(r.map()->external_address, pcp::to_mapped(Ipv4Address{}));
   ASSERT_TRUE(r.options.port_set);
-  EXPECT_EQ(*r.options.port_set, (pcp::PortSetOption{2048, 2048, false}));
+  EXPECT_EQ(*r.options.port_set, (pcp::PortSetOption{2048, 1, false}));
   EXPECT_EQ(client_.state(), State::kRequesting);
 }
 
@@ -233,7 +203,7 @@ class PcpParityTest : public PcpClientTest {
   static PcpClientConfig parity_config() {
     PcpClientConfig config = default_config();
     config.parity = true;
-    config.port_count = 64;
+    config.port_count = 100;
     config.requested_lifetime = 600;
     return config;
   }
@@ -243,8 +213,8 @@ class PcpParityTest : public PcpClientTest {
 TEST_F(PcpParityTest, SizeHintAndParityBit) {
   pcp::Request r = begin();
   EXPECT_EQ(r.requested_lifetime, 600u);
-  EXPECT_EQ(r.map()->internal_port, 64);
-  EXPECT_EQ(*r.options.port_set, (pcp::PortSetOption{64, 64, true}));
+  EXPECT_EQ(r.map()->internal_port, 1);
+  EXPECT_EQ(*r.options.port_set, (pcp::PortSetOption{100, 1, true}));
 }
 
 // RFC 6887 §8.1.1: RT = (1 + RAND) * IRT, then (1 + RAND) * MIN(2 * RTprev,
@@ -311,6 +281,7 @@ TEST_F(PcpClientTest, GrantIsApplied) {
 }
 
 TEST_F(PcpClientTest, FewerPortsThanAsked) {
+  // RFC 7753 §4 example: 32 ports granted at 37056.
   pcp::Request request = begin();
   deliver(grant(request, 37056, 32));
   auto applies = all_of<Apply>(out_);
@@ -320,14 +291,24 @@ TEST_F(PcpClientTest, FewerPortsThanAsked) {
   EXPECT_TRUE(HasLog(out_, LogLevel::kNotice, "(32 of 2048 asked)"));
 }
 
-TEST_F(PcpClientTest, UnalignedGrantUsesTheAlignedPart) {
+TEST_F(PcpClientTest, UnalignedGrantIsUsedWhole) {
   pcp::Request request = begin();
   deliver(grant(request, 50000, 100));
   auto applies = all_of<Apply>(out_);
   ASSERT_EQ(applies.size(), 1u);
-  EXPECT_EQ(applies[0].state.ports.count(), 32u);
-  EXPECT_EQ(applies[0].state.ports.port_at(0), 50016);
-  EXPECT_TRUE(HasLog(out_, LogLevel::kWarning, "50016-50047 (32 ports) of the 100 granted"));
+  EXPECT_EQ(applies[0].state.ports, *PortSet::contiguous(50000, 100));
+  EXPECT_TRUE(applies[0].state.ports.is_range());
+  EXPECT_EQ(applies[0].state.ports.count(), 100u);
+  EXPECT_TRUE(HasLog(out_, LogLevel::kNotice, "ports 50000-50099 (100 of 2048 asked)"));
+}
+
+TEST_F(PcpClientTest, Rfc7753Section5_2Answer) {
+  // RFC 7753 §5.2's example answer: 2048 ports from 26624.
+  pcp::Request request = begin();
+  deliver(grant(request, 26624, 2048));
+  auto applies = all_of<Apply>(out_);
+  ASSERT_EQ(applies.size(), 1u);
+  EXPECT_EQ(applies[0].state.ports, block(5, 13));
 }
 
 TEST_F(PcpClientTest, SinglePortWithoutPortSet) {
@@ -365,7 +346,7 @@ TEST_F(PcpClientTest, BadResponsesChangeNothing) {
   check_ignored(pcp::encode(wrong_nonce), kServer, "nonce", &PcpCounters::dropped_unexpected);
 
   pcp::Response wrong_port = grant(request, 6144, 2048);
-  std::get<pcp::MapPayload>(wrong_port.payload).internal_port = 2049;
+  std::get<pcp::MapPayload>(wrong_port.payload).internal_port = 2;
   check_ignored(pcp::encode(wrong_port), kServer, "internal port",
                 &PcpCounters::dropped_unexpected);
 

@@ -200,8 +200,8 @@ DaemonStatus pcp_status() {
   p.source = state.softwire_source;
   client::PcpMapping m;
   m.address = state.ipv4;
-  m.first_port = 13300;
-  m.granted = 300;
+  m.first_port = 13312;
+  m.granted = 256;
   m.ports = state.ports;
   m.lifetime = client::Seconds(7200);
   m.granted_at = at_ms(kAcquiredMs);
@@ -219,15 +219,15 @@ DaemonStatus pcp_status() {
 TEST(StatusJson, Pcp) {
   std::string json = status_json(pcp_status());
   EXPECT_TRUE(contains(json, "{\"state\":\"mapped\",\"mode\":\"pcp\",")) << json;
-  EXPECT_TRUE(contains(json,
-                       "\"pcp\":{\"state\":\"mapped\",\"server\":\"2001:db8:ffff::1\","
-                       "\"source\":\"2001:db8:1::3\",\"requested_ports\":512,\"parity\":false,"
-                       "\"requested_lifetime\":7200,\"mapping\":{\"address\":\"192.0.2.18\","
-                       "\"first_port\":13300,\"granted\":300,\"used_first_port\":13312,"
-                       "\"used_count\":256,\"lifetime\":7200,\"expires_in\":6599,\"epoch\":77},"
-                       "\"epoch\":677,\"last_error\":null,\"counters\":{\"sent\":3,"
-                       "\"received\":2,\"malformed\":0,\"unexpected\":0,\"invalid\":0,"
-                       "\"errors\":0,\"epoch_resets\":1}}"))
+  EXPECT_TRUE(contains(
+      json,
+      "\"pcp\":{\"state\":\"mapped\",\"server\":\"2001:db8:ffff::1\","
+      "\"source\":\"2001:db8:1::3\",\"requested_ports\":512,\"parity\":false,"
+      "\"requested_lifetime\":7200,\"mapping\":{\"address\":\"192.0.2.18\","
+      "\"first_port\":13312,\"granted\":256,\"lifetime\":7200,\"expires_in\":6599,\"epoch\":77},"
+      "\"epoch\":677,\"last_error\":null,\"counters\":{\"sent\":3,"
+      "\"received\":2,\"malformed\":0,\"unexpected\":0,\"invalid\":0,"
+      "\"errors\":0,\"epoch_resets\":1}}"))
       << json;
 }
 
@@ -238,7 +238,7 @@ TEST(StatusJson, NoPcpMemberInDhcpMode) {
 TEST(StatusText, Pcp) {
   std::string text = status_text(pcp_status());
   EXPECT_TRUE(contains(text,
-                       "pcp:      mapped, server 2001:db8:ffff::1, granted 300 from 13300, "
+                       "pcp:      mapped, server 2001:db8:ffff::1, granted 256 from 13312, "
                        "lifetime 7200 s (expires in 6599 s), epoch 77\n"))
       << text;
   EXPECT_TRUE(contains(text, "mode:     pcp\n")) << text;
