@@ -216,7 +216,7 @@ void PcpClient::stop(TimePoint now, Outbox& out) {
 void PcpClient::on_timer(TimePoint now, Random& random, Outbox& out) {
   if (state_ == State::kIdle || now < deadline_) return;
   if (mapping_ && now >= mapping_->expires_at()) {
-    lose_mapping("lifetime expired without a renewal answer (RFC 6887 §11.2.1)", out);
+    lose_mapping("its lifetime ran out (RFC 6887 §11.2.1)", out);
     if (state_ == State::kMapped || state_ == State::kRenewing) {
       begin_request(now, random, out);
       return;
