@@ -44,6 +44,8 @@ tests/lab/coexist_test.sh build/dev
 
 step "lab: lw4o6, MAP-E, the RFC 8026 choice and the odhcp6c hand-off against Kea"
 tests/lab/modes_test.sh build/dev
+step "lab: lwb4d --mode pcp against a scripted PCP server (MAP + PORT_SET)"
+tests/lab/pcp_test.sh build/dev
 
 step "nat: port-set NAT in nftables, every port of the set and none outside"
 tests/nat/portset_nat_test.sh build/dev

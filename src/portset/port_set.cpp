@@ -38,6 +38,27 @@ Result<PortSet> PortSet::from_wire(uint8_t offset, uint8_t psid_len, uint16_t ps
   return create(offset, psid_len, static_cast<unsigned>(psid_field) >> pad_bits);
 }
 
+Result<PortSet> PortSet::contiguous(uint32_t first, uint32_t count) {
+  if (count == 0) return make_error("empty port range at %u", first);
+  uint32_t last = first + count - 1;
+  if (first == 0 || last > 65535) {
+    return make_error("port range %u-%u is outside 1-65535", first, last);
+  }
+  if (first == 1 && last == 65535) return full();
+  // RFC 7597 §5.1 with a = 0: block PSID of 2^m ports at PSID * 2^m (the
+  // block of PSID 0 without port 0).
+  for (unsigned m = 0; m < 16; ++m) {
+    uint32_t size = 1u << m;
+    if ((count == size && first % size == 0) || (first == 1 && count == size - 1)) {
+      return create(0, 16 - m, first >> m);
+    }
+  }
+  PortSet set(0, 0, 0);
+  set.range_first_ = static_cast<uint16_t>(first);
+  set.range_last_ = static_cast<uint16_t>(last);
+  return set;
+}
+
 uint16_t PortSet::psid_field() const {
   if (psid_len_ == 0) return 0;
   return static_cast<uint16_t>(psid_ << (16u - psid_len_));
@@ -45,10 +66,11 @@ uint16_t PortSet::psid_field() const {
 
 bool PortSet::excludes_port_zero() const {
   // RFC 7597 App. B: with a = 0 the range of PSID 0 starts at port 0.
-  return !is_full() && offset_ == 0 && psid_ == 0;
+  return !is_full() && !is_range() && offset_ == 0 && psid_ == 0;
 }
 
 uint32_t PortSet::count() const {
+  if (is_range()) return uint32_t{range_last_} - range_first_ + 1;
   if (is_full()) return 65535;
   uint32_t per_range = 1u << m();
   if (offset_ == 0) return per_range - (excludes_port_zero() ? 1 : 0);
@@ -58,6 +80,7 @@ uint32_t PortSet::count() const {
 
 bool PortSet::contains(uint16_t port) const {
   if (port == 0) return false;
+  if (is_range()) return port >= range_first_ && port <= range_last_;
   if (is_full()) return true;
   if (offset_ > 0 && port < (1u << (16u - offset_))) return false;
   return ((port >> m()) & ((1u << psid_len_) - 1)) == psid_;
@@ -65,6 +88,10 @@ bool PortSet::contains(uint16_t port) const {
 
 std::vector<PortRange> PortSet::ranges() const {
   std::vector<PortRange> out;
+  if (is_range()) {
+    out.push_back({range_first_, range_last_});
+    return out;
+  }
   if (is_full()) {
     out.push_back({1, 65535});
     return out;
@@ -85,6 +112,7 @@ std::vector<PortRange> PortSet::ranges() const {
 }
 
 uint16_t PortSet::port_at(uint32_t index) const {
+  if (is_range()) return static_cast<uint16_t>(range_first_ + index);
   if (is_full()) return static_cast<uint16_t>(index + 1);
   uint32_t psid_bits = uint32_t{psid_} << m();
   if (offset_ == 0) {
@@ -98,6 +126,7 @@ uint16_t PortSet::port_at(uint32_t index) const {
 
 std::optional<uint32_t> PortSet::index_of(uint16_t port) const {
   if (!contains(port)) return std::nullopt;
+  if (is_range()) return uint32_t{port} - range_first_;
   if (is_full()) return port - 1u;
   if (offset_ == 0) {
     return port - (uint32_t{psid_} << m()) - (excludes_port_zero() ? 1u : 0u);
@@ -108,6 +137,14 @@ std::optional<uint32_t> PortSet::index_of(uint16_t port) const {
 }
 
 PortMask PortSet::mask() const {
+  if (is_range()) {
+    // The smallest aligned block holding the range, cut to it by the bounds.
+    unsigned differing = 0;
+    for (uint32_t x = uint32_t{range_first_} ^ range_last_; x != 0; x >>= 1)
+      ++differing;
+    auto mask = static_cast<uint16_t>(0xffffu << differing);
+    return PortMask{mask, static_cast<uint16_t>(range_first_ & mask), range_first_, range_last_};
+  }
   if (is_full()) return PortMask{0, 0, 1};
   PortMask pm;
   pm.mask = static_cast<uint16_t>(((1u << psid_len_) - 1) << m());
@@ -119,6 +156,10 @@ PortMask PortSet::mask() const {
 std::string PortSet::describe() const {
   if (is_full()) return "all ports (PSID-len 0, unshared)";
   char buf[96];
+  if (is_range()) {
+    std::snprintf(buf, sizeof buf, "ports %u-%u (contiguous)", range_first_, range_last_);
+    return buf;
+  }
   std::snprintf(buf, sizeof buf, "offset %u, PSID-len %u, PSID %u (0x%x)", offset_, psid_len_,
                 psid_, psid_);
   return buf;

@@ -1,6 +1,10 @@
 // A PSID port set (RFC 7597 §5.1): port = A(a bits) | PSID(k bits) | j(m bits),
 // m = 16 - a - k. Carried on the wire by DHCPv4 option 159 (RFC 7618) and
 // DHCPv6 S46_PORTPARAMS 93 (RFC 7598) with the PSID left-aligned.
+//
+// Or a contiguous range [first, last], as PCP PORT_SET grants it (RFC 7753
+// §4); a range that is itself a PSID set (an aligned power-of-two block) is
+// built as that PSID set.
 #pragma once
 
 #include <cstdint>
@@ -22,13 +26,15 @@ struct PortRange {
   bool operator==(const PortRange&) const = default;
 };
 
-// Membership as one mask/value test plus a lower bound; O(1) in the number
-// of ranges, which is what the nftables rules use:
-//   port in set  <=>  (port & mask) == value && port >= min_port
+// Membership as one mask/value test plus bounds; O(1) in the number of
+// ranges, which is what the nftables rules use:
+//   port in set  <=>  (port & mask) == value && min_port <= port <= max_port
+// max_port is below 65535 only for a contiguous range.
 struct PortMask {
   uint16_t mask = 0;
   uint16_t value = 0;
   uint16_t min_port = 1;
+  uint16_t max_port = 65535;
   bool operator==(const PortMask&) const = default;
 };
 
@@ -45,7 +51,15 @@ class PortSet {
   static Result<PortSet> from_wire(uint8_t offset, uint8_t psid_len, uint16_t psid_field);
   // Every port 1..65535 (no sharing).
   static PortSet full() { return PortSet(0, 0, 0); }
+  // The ports first .. first + count - 1 (1 <= first, last <= 65535,
+  // count >= 1). An aligned power-of-two block, or 1 .. 2^j - 1, comes back
+  // as the PSID set with offset 0 holding exactly those ports; 1..65535 as
+  // full().
+  static Result<PortSet> contiguous(uint32_t first, uint32_t count);
 
+  // A contiguous range that is no PSID set: offset, PSID-len and PSID are
+  // all 0 and mean nothing (use ranges()); is_full() is false.
+  bool is_range() const { return range_first_ != 0; }
   uint8_t offset() const { return offset_; }
   uint8_t psid_len() const { return psid_len_; }
   uint16_t psid() const { return psid_; }
@@ -53,7 +67,7 @@ class PortSet {
   uint16_t psid_field() const;
   // m: the number of contiguous-port bits.
   unsigned m() const { return 16u - offset_ - psid_len_; }
-  bool is_full() const { return psid_len_ == 0; }
+  bool is_full() const { return psid_len_ == 0 && !is_range(); }
 
   uint32_t count() const;
   bool contains(uint16_t port) const;
@@ -80,12 +94,15 @@ class PortSet {
   uint8_t offset_;
   uint8_t psid_len_;
   uint16_t psid_;
+  uint16_t range_first_ = 0;  // non-zero: a contiguous range (is_range())
+  uint16_t range_last_ = 0;
 };
 
 // The 4-byte PORTPARAMS body shared by DHCPv4 option 159 and DHCPv6 option 93:
 // offset(8) PSID-len(8) PSID(16, left-aligned).
 constexpr size_t kPortParamsLength = 4;
 Result<PortSet> read_port_params(wire::Bytes body);
+// PSID sets only: a contiguous range has no PORTPARAMS form.
 void write_port_params(wire::Writer& w, const PortSet& set);
 
 }  // namespace lwb4

@@ -101,7 +101,9 @@ Status Daemon::setup() {
   // takes no datagram away from it, multicast from a link-local of our own
   // (dhcp_socket.hpp).
   wire::Bytes duid = engine_config.duid.bytes();
-  if (auto st = uplink_->claim_link_local({duid.begin(), duid.end()}, mac); !st) {
+  if (config_.mode_pcp) {
+    // PCP sends from a global address; no DHCP, no link-local of our own.
+  } else if (auto st = uplink_->claim_link_local({duid.begin(), duid.end()}, mac); !st) {
     log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
   }
   auto dhcp = DhcpSocketSet::open(config_.uplink, tracker.ifindex());
@@ -145,6 +147,18 @@ Status Daemon::setup() {
               lease_store_->path().c_str());
   }
 
+  if (config_.mode_pcp) {
+    client::PcpClientConfig pcp_config;
+    pcp_config.server = *config_.pcp_server;
+    pcp_config.port_count = config_.pcp_ports;
+    pcp_config.parity = config_.pcp_parity;
+    pcp_ = std::make_unique<PcpDriver>(std::move(pcp_config), config_.softwire_source,
+                                       config_.uplink, tracker.ifindex(), random_, log_);
+    if (auto st = pcp_->open(*loop_, kPcp); !st) return st;
+    log_.logf(LogLevel::kNotice, "mode pcp: server %s, asking for %u ports%s",
+              config_.pcp_server->to_string().c_str(), config_.pcp_ports,
+              config_.pcp_parity ? " with parity" : "");
+  }
   log_.logf(LogLevel::kNotice, "lwb4d %s on %s (ifindex %d), DUID %s, IAID %u, control %s",
             LWB4_VERSION, config_.uplink.c_str(), tracker.ifindex(),
             engine_config.duid.to_string().c_str(), config_.iaid, config_.control_path.c_str());
@@ -164,11 +178,15 @@ void Daemon::update_log_target() {
 int Daemon::run() {
   update_log_target();
   now_ = boot_now();
-  engine_->start(now_, stored_lease_);
   uplink_state_ = uplink_->tracker().state();
   log_.logf(LogLevel::kInfo, "uplink %s: %s", config_.uplink.c_str(),
             describe_uplink(uplink_state_).c_str());
-  engine_->on_uplink(uplink_state_, now_);
+  if (pcp_) {
+    pcp_->start(uplink_state_, now_);
+  } else {
+    engine_->start(now_, stored_lease_);
+    engine_->on_uplink(uplink_state_, now_);
+  }
   perform_actions();
   while (!stop_) {
     arm_timer();
@@ -210,6 +228,9 @@ void Daemon::handle(const Event& e) {
     case kControlConnection:
       on_control(e.token.fd, e.events);
       break;
+    case kPcp:
+      if (pcp_) pcp_->on_readable(e.token.fd, buffer_, now_);
+      break;
   }
 }
 
@@ -220,12 +241,12 @@ void Daemon::on_signal() {
       case SIGINT:
         log_.logf(LogLevel::kNotice, "%s: releasing and exiting",
                   *signo == SIGTERM ? "SIGTERM" : "SIGINT");
-        engine_->release(now_);
+        release();
         stop_ = true;
         return;
       case SIGUSR1:
         log_.log(LogLevel::kNotice, "SIGUSR1: renewing");
-        engine_->renew(now_);
+        renew();
         break;
       case SIGHUP:
         reload();
@@ -239,13 +260,37 @@ void Daemon::on_signal() {
 
 void Daemon::on_timer() {
   timer_->acknowledge();
-  if (now_ < engine_->next_deadline()) return;
-  engine_->on_timer(now_);
-  stuck_timer_ = engine_->next_deadline() <= now_ ? stuck_timer_ + 1 : 0;
+  if (now_ < next_deadline()) return;
+  if (pcp_) {
+    pcp_->on_timer(now_);
+  } else {
+    engine_->on_timer(now_);
+  }
+  stuck_timer_ = next_deadline() <= now_ ? stuck_timer_ + 1 : 0;
+}
+
+client::TimePoint Daemon::next_deadline() const {
+  return pcp_ ? pcp_->next_deadline() : engine_->next_deadline();
+}
+
+void Daemon::renew() {
+  if (pcp_) {
+    pcp_->renew(now_);
+  } else {
+    engine_->renew(now_);
+  }
+}
+
+void Daemon::release() {
+  if (pcp_) {
+    pcp_->stop(now_);
+  } else {
+    engine_->release(now_);
+  }
 }
 
 void Daemon::arm_timer() {
-  client::TimePoint deadline = engine_->next_deadline();
+  client::TimePoint deadline = next_deadline();
   if (stuck_timer_ >= kMaxStuckTimers) {
     if (stuck_timer_ == kMaxStuckTimers) {
       log_.log(LogLevel::kError, "engine deadline stays in the past; backing off");
@@ -300,7 +345,11 @@ void Daemon::on_uplink_change() {
   uplink_state_ = std::move(state);
   log_.logf(LogLevel::kInfo, "uplink %s: %s", config_.uplink.c_str(),
             describe_uplink(uplink_state_).c_str());
-  engine_->on_uplink(uplink_state_, now_);
+  if (pcp_) {
+    pcp_->on_uplink(uplink_state_, uplink_->tracker().ifindex(), now_);
+  } else {
+    engine_->on_uplink(uplink_state_, now_);
+  }
 }
 
 // Sources the uplink lost are dropped (with their guards); the next send
@@ -334,11 +383,11 @@ void Daemon::on_control(int fd, uint32_t events) {
       return;
     case ControlRequest::kRenew:
       log_.log(LogLevel::kNotice, "control: renewing");
-      engine_->renew(now_);
+      renew();
       break;
     case ControlRequest::kRelease:
       log_.log(LogLevel::kNotice, "control: releasing");
-      engine_->release(now_);
+      release();
       break;
   }
   control_->reply(fd, kReplyOk);
@@ -349,6 +398,7 @@ DaemonStatus Daemon::snapshot() const {
   s.uplink = config_.uplink;
   s.uplink_state = uplink_state_;
   s.engine = engine_->status();
+  if (pcp_) s.pcp = pcp_->snapshot();
   s.applied = applied_;
   s.other_clients = other_clients_;
   s.now = now_;
@@ -391,7 +441,7 @@ void Daemon::reload() {
 }
 
 void Daemon::perform_actions() {
-  client::Outbox actions = engine_->take_actions();
+  client::Outbox actions = pcp_ ? pcp_->take_actions() : engine_->take_actions();
   for (const client::Action& action : actions) {
     if (const auto* t = std::get_if<client::Transmit>(&action)) {
       log_.logf(LogLevel::kDebug, "sending %zu bytes from %s to [%s]:%u", t->payload.size(),

@@ -18,6 +18,7 @@
 #include "daemon/lease_store.hpp"
 #include "daemon/logger.hpp"
 #include "daemon/netlink_uplink.hpp"
+#include "daemon/pcp_driver.hpp"
 #include "daemon/script_runner.hpp"
 #include "daemon/signal_source.hpp"
 #include "daemon/state_sink.hpp"
@@ -38,7 +39,15 @@ class Daemon {
   int run();
 
  private:
-  enum Kind : uint32_t { kSignal, kTimer, kDhcp, kNetlink, kControlListen, kControlConnection };
+  enum Kind : uint32_t {
+    kSignal,
+    kTimer,
+    kDhcp,
+    kNetlink,
+    kControlListen,
+    kControlConnection,
+    kPcp
+  };
 
   void handle(const Event& event);
   void on_signal();
@@ -49,6 +58,9 @@ class Daemon {
   void reload();
   void sync_dhcp_sockets(const client::UplinkState& state);
   void perform_actions();
+  client::TimePoint next_deadline() const;
+  void renew();
+  void release();
   void arm_timer();
   DaemonStatus snapshot() const;
   void update_log_target();
@@ -70,6 +82,7 @@ class Daemon {
   std::unique_ptr<ScriptRunner> script_;
   std::optional<client::DesiredState> applied_;
   std::optional<client::Engine> engine_;
+  std::unique_ptr<PcpDriver> pcp_;  // --mode pcp: drives the PCP client instead of engine_
   client::UplinkState uplink_state_;
   std::vector<uint8_t> buffer_;
   client::TimePoint now_{};

@@ -36,7 +36,8 @@ constexpr std::string_view kUsage =
     "  --route-metric N         metric of the IPv4 default route (default 0)\n"
     "  --route-table N          its routing table (default 254, main)\n"
     "  --kernel netlink|none    configure the kernel (default) or only log\n"
-    "  --mode MODE              auto (default: RFC 8026 order), dhcp4o6, lw4o6 or map-e\n"
+    "  --mode MODE              auto (default: RFC 8026 order), dhcp4o6, lw4o6,\n"
+    "                           map-e, or pcp (PCP MAP with PORT_SET, RFC 7753)\n"
     "  --dhcp4o6-servers LIST   option 88 from odhcp6c: comma-separated IPv6\n"
     "                           addresses, or multicast (no own request for 88)\n"
     "  --s46-rules STRING       odhcp6c MAPE/LW4O6 rule strings (no own request\n"
@@ -44,6 +45,10 @@ constexpr std::string_view kUsage =
     "  --prefix PREFIX          MAP-E End-user (delegated) IPv6 prefix\n"
     "  --psid-len N             MAP-E PSID length when the server sends none\n"
     "  --legacy-map             MAP-E draft-03 interface identifier\n"
+    "  --pcp-server ADDR        the PCP server, the lwAFTR (required with --mode pcp)\n"
+    "  --pcp-ports N            ports to ask for, 1..65535 (default 2048;\n"
+    "                           65535: as many as possible)\n"
+    "  --pcp-parity             ask for port parity preservation (RFC 7753 §4.1)\n"
     "  --log-level LEVEL        error, warning, notice, info (default) or debug\n"
     "  --syslog                 log to syslog instead of stderr\n"
     "  --foreground             do not detach (logs stay on stderr)\n"
@@ -66,7 +71,7 @@ struct KeySpec {
   bool boolean;
 };
 
-constexpr std::array<KeySpec, 26> kKeys = {{
+constexpr std::array<KeySpec, 29> kKeys = {{
     {"uplink", false},
     {"state-dir", false},
     {"control", false},
@@ -88,6 +93,9 @@ constexpr std::array<KeySpec, 26> kKeys = {{
     {"prefix", false},
     {"psid-len", false},
     {"legacy-map", true},
+    {"pcp-server", false},
+    {"pcp-ports", false},
+    {"pcp-parity", true},
     {"log-level", false},
     {"syslog", true},
     {"foreground", true},
@@ -222,9 +230,10 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
       c.mode = client::ModeChoice::kLw4o6;
     } else if (v == "map-e") {
       c.mode = client::ModeChoice::kMapE;
-    } else {
-      return value_error(s, "is not a mode (auto, dhcp4o6, lw4o6, map-e)");
+    } else if (v != "pcp") {
+      return value_error(s, "is not a mode (auto, dhcp4o6, lw4o6, map-e, pcp)");
     }
+    c.mode_pcp = v == "pcp";
   } else if (s.key == "dhcp4o6-servers") {
     std::vector<Ipv6Address> servers;
     if (v != "multicast") {
@@ -312,12 +321,21 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
       return value_error(s, "is not a user name");
     }
     c.user = v;
+  } else if (s.key == "pcp-server") {
+    auto a = Ipv6Address::parse(v);
+    if (!a) return value_error(s, "is not an IPv6 address");
+    if (a->is_zero() || a->is_multicast()) return value_error(s, "is unspecified or multicast");
+    c.pcp_server = *a;
+  } else if (s.key == "pcp-ports") {
+    auto n = parse_u32(v);
+    if (!n || *n == 0 || *n > 0xffff) return value_error(s, "is not a number of ports (1..65535)");
+    c.pcp_ports = static_cast<uint16_t>(*n);
   } else if (s.key == "log-level") {
     auto level = parse_log_level(v);
     if (!level) return value_error(s, "is not a log level (error, warning, notice, info, debug)");
     c.log_level = *level;
   } else if (s.key == "syslog" || s.key == "foreground" || s.key == "no-start-delay" ||
-             s.key == "legacy-map") {
+             s.key == "legacy-map" || s.key == "pcp-parity") {
     bool on;
     if (v.empty() || v == "yes" || v == "on" || v == "true" || v == "1") {
       on = true;
@@ -330,6 +348,8 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
       c.start_delays = !on;
     } else if (s.key == "legacy-map") {
       c.legacy_map = on;
+    } else if (s.key == "pcp-parity") {
+      c.pcp_parity = on;
     } else {
       (s.key == "syslog" ? c.syslog : c.foreground) = on;
     }
@@ -437,6 +457,9 @@ Result<DaemonConfig> make_config(const std::vector<Setting>& from_file,
     }
   }
   if (c.uplink.empty()) return make_error("missing --uplink (the IPv6 uplink interface)");
+  if (c.mode_pcp && !c.pcp_server) {
+    return make_error("--mode pcp needs --pcp-server ADDR (the lwAFTR)");
+  }
   if (c.control_path.empty()) c.control_path = default_control_path(c.uplink);
   if (c.softwire.empty()) c.softwire = ("lwb4-" + c.uplink).substr(0, kMaxInterfaceName);
   return c;
@@ -460,12 +483,17 @@ std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
   if (running.route_metric != reloaded.route_metric) out.push_back("route-metric");
   if (running.route_table != reloaded.route_table) out.push_back("route-table");
   if (running.kernel != reloaded.kernel) out.push_back("kernel");
-  if (running.mode != reloaded.mode) out.push_back("mode");
+  if (running.mode != reloaded.mode || running.mode_pcp != reloaded.mode_pcp) {
+    out.push_back("mode");
+  }
   if (running.dhcp4o6_servers != reloaded.dhcp4o6_servers) out.push_back("dhcp4o6-servers");
   if (running.s46_rules != reloaded.s46_rules) out.push_back("s46-rules");
   if (running.prefix != reloaded.prefix) out.push_back("prefix");
   if (running.psid_len != reloaded.psid_len) out.push_back("psid-len");
   if (running.legacy_map != reloaded.legacy_map) out.push_back("legacy-map");
+  if (running.pcp_server != reloaded.pcp_server) out.push_back("pcp-server");
+  if (running.pcp_ports != reloaded.pcp_ports) out.push_back("pcp-ports");
+  if (running.pcp_parity != reloaded.pcp_parity) out.push_back("pcp-parity");
   if (running.script != reloaded.script) out.push_back("script");
   if (running.user != reloaded.user) out.push_back("user");
   return out;

@@ -16,6 +16,7 @@
 
 #include "daemon/logger.hpp"
 #include "lwb4/client/engine.hpp"
+#include "lwb4/client/pcp_client.hpp"
 #include "lwb4/dhcp6/duid.hpp"
 #include "lwb4/s46/rule_string.hpp"
 #include "lwb4/util/result.hpp"
@@ -56,6 +57,12 @@ struct DaemonConfig {
   bool foreground = false;
   std::string script;  // --script: run after every Apply/Withdraw (script_runner.hpp)
   std::string user;    // --user: run as this user once set up (privileges.hpp)
+  // --mode pcp: provision by PCP MAP + PORT_SET (RFC 6887, RFC 7753) instead
+  // of DHCPv4-over-DHCPv6.
+  bool mode_pcp = false;
+  std::optional<Ipv6Address> pcp_server;  // required with --mode pcp
+  uint16_t pcp_ports = client::kPcpDefaultPortCount;
+  bool pcp_parity = false;
 
   bool operator==(const DaemonConfig&) const = default;
 };

@@ -132,6 +132,58 @@ void write_lease(JsonWriter& w, const client::Lease& l, client::TimePoint now) {
   w.end_object();
 }
 
+// The "pcp" member: the request, the grant and the server's epoch.
+void write_pcp(JsonWriter& w, const PcpSnapshot& p, client::TimePoint now) {
+  w.key("pcp").begin_object();
+  w.key("state").string(p.state);
+  w.key("server").string(p.config.server.to_string());
+  w.key("source");
+  if (p.source) {
+    w.string(p.source->to_string());
+  } else {
+    w.null();
+  }
+  w.key("requested_ports").number(p.config.port_count);
+  w.key("parity").boolean(p.config.parity);
+  w.key("requested_lifetime").number(p.config.requested_lifetime);
+  w.key("mapping");
+  if (const auto& m = p.mapping) {
+    w.begin_object();
+    w.key("address").string(m->address.to_string());
+    w.key("first_port").number(m->first_port);
+    w.key("granted").number(m->granted);
+    w.key("lifetime").number(m->lifetime.count());
+    w.key("expires_in").number(seconds_until(m->expires_at(), now));
+    w.key("epoch").number(m->epoch);
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.key("epoch");
+  if (p.epoch.known) {
+    w.number(p.epoch.server);
+  } else {
+    w.null();
+  }
+  w.key("last_error");
+  if (p.last_error) {
+    w.string(pcp::to_string(*p.last_error));
+  } else {
+    w.null();
+  }
+  const client::PcpCounters& c = p.counters;
+  w.key("counters").begin_object();
+  w.key("sent").number(static_cast<int64_t>(c.sent));
+  w.key("received").number(static_cast<int64_t>(c.received));
+  w.key("malformed").number(static_cast<int64_t>(c.dropped_malformed));
+  w.key("unexpected").number(static_cast<int64_t>(c.dropped_unexpected));
+  w.key("invalid").number(static_cast<int64_t>(c.dropped_invalid));
+  w.key("errors").number(static_cast<int64_t>(c.errors));
+  w.key("epoch_resets").number(static_cast<int64_t>(c.epoch_resets));
+  w.end_object();
+  w.end_object();
+}
+
 std::string line(const char* label, const std::string& value) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%-*s", kLabelWidth, (std::string(label) + ":").c_str());
@@ -191,9 +243,10 @@ std::string status_json(const DaemonStatus& s) {
 
   // What the kernel has (the sink applied it); while an apply is pending or
   // failed, `desired` shows what the engine wants.
-  // The RFC 2131 state; lw4o6 and MAP-E have no DHCPv4 state machine.
+  // The RFC 2131 state, or the PCP client's; lw4o6 and MAP-E have no
+  // DHCPv4 state machine.
   bool stateless = s.engine.mode && *s.engine.mode != client::Mode::kDhcp4o6;
-  w.key("state").string(stateless ? "CONFIGURED" : s.engine.dhcp4_state);
+  w.key("state").string(s.pcp ? s.pcp->state : stateless ? "CONFIGURED" : s.engine.dhcp4_state);
   write_state_members(w, s.applied ? &*s.applied : nullptr);
   w.key("tunnel_interface");
   if (s.tunnel_interface.empty()) {
@@ -237,6 +290,7 @@ std::string status_json(const DaemonStatus& s) {
   } else {
     w.null();
   }
+  if (s.pcp) write_pcp(w, *s.pcp, s.now);
   const client::EngineCounters& c = s.engine.counters;
   w.key("counters").begin_object();
   w.key("sent").number(static_cast<int64_t>(c.sent));
@@ -260,9 +314,21 @@ std::string status_text(const DaemonStatus& s) {
     uplink += ", " + a.address.to_string() + "/" + std::to_string(a.prefix_length);
   }
   out += line("uplink", uplink);
-  std::string state = "dhcp6 " + s.engine.dhcp6_state + ", dhcp4 " + s.engine.dhcp4_state;
-  if (s.engine.mode) state += std::string(", mechanism ") + client::mode_name(*s.engine.mode);
-  out += line("state", state);
+  if (s.pcp) {
+    std::string pcp = s.pcp->state + ", server " + s.pcp->config.server.to_string();
+    if (const auto& m = s.pcp->mapping) {
+      pcp += ", granted " + std::to_string(m->granted) + " from " + std::to_string(m->first_port) +
+             ", lifetime " + std::to_string(m->lifetime.count()) + " s (expires in " +
+             std::to_string(seconds_until(m->expires_at(), s.now)) + " s), epoch " +
+             std::to_string(m->epoch);
+    }
+    if (s.pcp->last_error) pcp += std::string(", last error ") + pcp::to_string(*s.pcp->last_error);
+    out += line("pcp", pcp);
+  } else {
+    std::string state = "dhcp6 " + s.engine.dhcp6_state + ", dhcp4 " + s.engine.dhcp4_state;
+    if (s.engine.mode) state += std::string(", mechanism ") + client::mode_name(*s.engine.mode);
+    out += line("state", state);
+  }
   if (!s.engine.dhcp4o6_servers.empty()) {
     std::string servers;
     for (const Ipv6Address& a : s.engine.dhcp4o6_servers) {

@@ -9,6 +9,7 @@
 #include "lwb4/client/clock.hpp"
 #include "lwb4/client/desired_state.hpp"
 #include "lwb4/client/engine.hpp"
+#include "lwb4/client/pcp_client.hpp"
 
 namespace lwb4::platform {
 
@@ -16,10 +17,22 @@ namespace lwb4::platform {
 // "ranges_truncated": true. The count is always exact.
 constexpr size_t kMaxRangesListed = 1024;
 
+// A copy of the client's state for the status reply.
+struct PcpSnapshot {
+  std::string state;
+  client::PcpClientConfig config;
+  std::optional<Ipv6Address> source;
+  std::optional<client::PcpMapping> mapping;
+  client::PcpEpoch epoch;
+  std::optional<pcp::ResultCode> last_error;
+  client::PcpCounters counters;
+};
+
 struct DaemonStatus {
   std::string uplink;
   client::UplinkState uplink_state;
   client::EngineStatus engine;
+  std::optional<PcpSnapshot> pcp;  // --mode pcp
   // What the StateSink last applied successfully (nullopt: nothing, or
   // withdrawn). When it differs from engine.applied, both are shown.
   std::optional<client::DesiredState> applied;

@@ -20,7 +20,7 @@ constexpr int kExitUsage = 2;
 int usage(const char* reason) {
   std::fprintf(stderr,
                "lwb4-nft-apply: %s\nusage: lwb4-nft-apply apply|print --address A --oif DEV "
-               "[--offset a --psid-len k --psid p] [--reserve PORT]...\n"
+               "[--offset a --psid-len k --psid p | --first P --count N] [--reserve PORT]...\n"
                "       lwb4-nft-apply remove\n",
                reason);
   return kExitUsage;
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   if (command != "apply" && command != "print") return usage("unknown command");
 
   nft::NatConfig config;
-  unsigned long offset = 0, psid_len = 0, psid = 0;
+  unsigned long offset = 0, psid_len = 0, psid = 0, range_first = 0, range_count = 0;
   bool have_address = false;
   for (int i = 2; i < argc; i += 2) {
     std::string_view opt = argv[i];
@@ -68,6 +68,10 @@ int main(int argc, char** argv) {
       psid_len = n;
     } else if (opt == "--psid" && parse_uint(value, 0xffff, n)) {
       psid = n;
+    } else if (opt == "--first" && parse_uint(value, 0xffff, n)) {
+      range_first = n;
+    } else if (opt == "--count" && parse_uint(value, 0xffff, n)) {
+      range_count = n;
     } else if (opt == "--reserve" && parse_uint(value, 0xffff, n)) {
       config.reserved.push_back(static_cast<uint16_t>(n));
     } else {
@@ -75,7 +79,13 @@ int main(int argc, char** argv) {
     }
   }
   if (!have_address) return usage("missing --address");
-  if (psid_len > 0) {
+  if (range_count > 0) {
+    // A contiguous range, as PCP PORT_SET grants it (RFC 7753 §4).
+    auto set =
+        PortSet::contiguous(static_cast<uint32_t>(range_first), static_cast<uint32_t>(range_count));
+    if (!set) return usage(set.error().reason().c_str());
+    config.ports = *set;
+  } else if (psid_len > 0) {
     auto set = PortSet::create(static_cast<unsigned>(offset), static_cast<unsigned>(psid_len),
                                static_cast<unsigned>(psid));
     if (!set) return usage(set.error().reason().c_str());

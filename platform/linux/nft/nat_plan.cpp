@@ -113,6 +113,11 @@ class RuleBuilder {
         CmpExpr{kReg1, NFT_CMP_LT, be16(min)});
     return text(field + " < " + std::to_string(min));
   }
+  RuleBuilder& field_above(uint32_t offset, const std::string& field, uint16_t max) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2},
+        CmpExpr{kReg1, NFT_CMP_GT, be16(max)});
+    return text(field + " > " + std::to_string(max));
+  }
   RuleBuilder& field_in_range(uint32_t offset, const std::string& field, uint16_t lo, uint16_t hi) {
     add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2},
         RangeExpr{kReg1, NFT_RANGE_EQ, be16(lo), be16(hi)});
@@ -221,15 +226,23 @@ void plan_full(const NatConfig& c, NatPlan& plan) {
   plan.chains.push_back(std::move(snat));
 }
 
-// Drops a port or ICMP id outside the set with the two O(1) tests of
-// PortSet::mask(): the mask/value test and the lower bound. `base` holds the
-// rule's match so far; both rules count into `counter`.
+// Drops a port or ICMP id outside the set with the O(1) tests of
+// PortSet::mask(): the mask/value test, the lower bound and, for a contiguous
+// range (PCP PORT_SET), the upper bound. `base` holds the rule's match so
+// far; every rule counts into `counter`.
 void drop_outside_set(std::vector<Rule>& rules, const RuleBuilder& base, uint32_t offset,
                       const std::string& field, const PortMask& mask, const char* counter) {
   rules.push_back(
       RuleBuilder(base).field_outside_mask(offset, field, mask).counter(counter).drop().build());
   rules.push_back(
       RuleBuilder(base).field_below(offset, field, mask.min_port).counter(counter).drop().build());
+  if (mask.max_port < 0xffff) {
+    rules.push_back(RuleBuilder(base)
+                        .field_above(offset, field, mask.max_port)
+                        .counter(counter)
+                        .drop()
+                        .build());
+  }
 }
 
 void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint16_t first,

@@ -264,5 +264,41 @@ TEST(DaemonConfig, KeysNeedingRestart) {
                                            "offer-policy", "softwire-source"}));
 }
 
+TEST(DaemonConfig, ModePcp) {
+  auto d = from_args({"--uplink", "wan0"});
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->mode_pcp);
+  EXPECT_FALSE(d->pcp_server);
+  EXPECT_EQ(d->pcp_ports, 2048);
+  EXPECT_FALSE(d->pcp_parity);
+  auto c = from_args({"--uplink", "wan0", "--mode", "pcp", "--pcp-server", "2001:db8:ffff::1",
+                      "--pcp-ports", "256", "--pcp-parity"});
+  ASSERT_TRUE(c) << c.error().reason();
+  EXPECT_TRUE(c->mode_pcp);
+  EXPECT_EQ(c->pcp_server, Ipv6Address::parse("2001:db8:ffff::1").value());
+  EXPECT_EQ(c->pcp_ports, 256);
+  EXPECT_TRUE(c->pcp_parity);
+  EXPECT_EQ(args_error({"--uplink", "wan0", "--mode", "pcp"}),
+            "--mode pcp needs --pcp-server ADDR (the lwAFTR)");
+  EXPECT_EQ(args_error({"--uplink", "wan0", "--mode", "nat64"}),
+            "--mode 'nat64' is not a mode (auto, dhcp4o6, lw4o6, map-e, pcp)");
+  EXPECT_EQ(args_error({"--uplink", "wan0", "--pcp-ports", "0"}),
+            "--pcp-ports '0' is not a number of ports (1..65535)");
+  EXPECT_EQ(args_error({"--uplink", "wan0", "--pcp-ports", "65536"}),
+            "--pcp-ports '65536' is not a number of ports (1..65535)");
+  EXPECT_TRUE(from_args({"--uplink", "wan0", "--pcp-ports", "100"}));
+  EXPECT_EQ(args_error({"--uplink", "wan0", "--pcp-server", "ff02::1"}),
+            "--pcp-server 'ff02::1' is unspecified or multicast");
+  EXPECT_EQ(args_error({"--uplink", "wan0", "--pcp-server", "192.0.2.1"}),
+            "--pcp-server '192.0.2.1' is not an IPv6 address");
+  DaemonConfig b = *d;
+  b.mode_pcp = true;
+  b.pcp_server = c->pcp_server;
+  b.pcp_ports = 256;
+  b.pcp_parity = true;
+  EXPECT_EQ(keys_needing_restart(*d, b),
+            (std::vector<std::string_view>{"mode", "pcp-server", "pcp-ports", "pcp-parity"}));
+}
+
 }  // namespace
 }  // namespace lwb4::platform

@@ -87,7 +87,7 @@ TEST(ModesConfig, FromTheFile) {
 
 TEST(ModesConfig, ErrorsNameTheFlag) {
   EXPECT_EQ(error_of({"--mode", "pcpx"}),
-            "--mode 'pcpx' is not a mode (auto, dhcp4o6, lw4o6, map-e)");
+            "--mode 'pcpx' is not a mode (auto, dhcp4o6, lw4o6, map-e, pcp)");
   EXPECT_EQ(error_of({"--dhcp4o6-servers", "2001:db8::1,nope"}),
             "--dhcp4o6-servers: 'nope' is not an IPv6 address (a comma-separated list, or "
             "multicast)");

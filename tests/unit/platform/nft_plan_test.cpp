@@ -312,5 +312,32 @@ TEST(NatPlan, TextListsTheTable) {
             std::string::npos);
 }
 
+// A PCP grant that is no PSID set: 100 ports from 50000 (0xc350..0xc3b3).
+TEST(NatPlan, ContiguousRangeIsBoundedOnBothSides) {
+  auto set = PortSet::contiguous(50000, 100);
+  ASSERT_TRUE(set.ok());
+  NatPlan p = must_plan(config(*set));
+  EXPECT_EQ(p.virtual_count, 100u);
+  const PortMap* v2p = port_map(p, "v2p");
+  ASSERT_NE(v2p, nullptr);
+  ASSERT_EQ(v2p->elements.size(), 100u);
+  EXPECT_EQ(v2p->elements.front().second, 50000);
+  EXPECT_EQ(v2p->elements.back().second, 50099);
+  const std::string head = "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto tcp th dport ";
+  const Chain* ingress = chain(p, "ingress");
+  EXPECT_TRUE(has_rule(ingress, head + "& 0xff00 != 0xc300 counter name \"inbound_dropped\" drop"));
+  EXPECT_TRUE(has_rule(ingress, head + "< 50000 counter name \"inbound_dropped\" drop"));
+  EXPECT_TRUE(has_rule(ingress, head + "> 50099 counter name \"inbound_dropped\" drop"));
+  EXPECT_TRUE(has_rule(chain(p, "egress"),
+                       "oifname \"sw0\" meta l4proto udp th sport > 50099 counter name "
+                       "\"egress_port_dropped\" drop"));
+  // A PSID set has no upper-bound rule.
+  NatPlan psid = must_plan(config(must_set(6, 6, 52)));
+  for (const Chain& c : psid.chains) {
+    for (const Rule& r : c.rules)
+      EXPECT_EQ(r.text.find(" > "), std::string::npos) << r.text;
+  }
+}
+
 }  // namespace
 }  // namespace lwb4::nft

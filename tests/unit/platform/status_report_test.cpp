@@ -187,5 +187,64 @@ TEST(StatusText, NothingApplied) {
   EXPECT_TRUE(contains(text, "\ndesired:  nothing (withdraw pending)\n")) << text;
 }
 
+DaemonStatus pcp_status() {
+  DaemonStatus s = bound_status();
+  s.engine = {};
+  client::DesiredState state = sample_state();
+  state.mode = client::Mode::kPcp;
+  state.dns_servers.clear();
+  s.applied = state;
+  s.engine.applied = state;
+  PcpSnapshot p;
+  p.state = "mapped";
+  p.config.server = state.br;
+  p.config.port_count = 512;
+  p.source = state.softwire_source;
+  client::PcpMapping m;
+  m.address = state.ipv4;
+  m.first_port = 13312;
+  m.granted = 256;
+  m.ports = state.ports;
+  m.lifetime = client::Seconds(7200);
+  m.granted_at = at_ms(kAcquiredMs);
+  m.epoch = 77;
+  p.mapping = m;
+  p.epoch.known = true;
+  p.epoch.server = 677;
+  p.counters.sent = 3;
+  p.counters.received = 2;
+  p.counters.epoch_resets = 1;
+  s.pcp = p;
+  return s;
+}
+
+TEST(StatusJson, Pcp) {
+  std::string json = status_json(pcp_status());
+  EXPECT_TRUE(contains(json, "{\"state\":\"mapped\",\"mode\":\"pcp\",")) << json;
+  EXPECT_TRUE(contains(
+      json,
+      "\"pcp\":{\"state\":\"mapped\",\"server\":\"2001:db8:ffff::1\","
+      "\"source\":\"2001:db8:1::3\",\"requested_ports\":512,\"parity\":false,"
+      "\"requested_lifetime\":7200,\"mapping\":{\"address\":\"192.0.2.18\","
+      "\"first_port\":13312,\"granted\":256,\"lifetime\":7200,\"expires_in\":6599,\"epoch\":77},"
+      "\"epoch\":677,\"last_error\":null,\"counters\":{\"sent\":3,"
+      "\"received\":2,\"malformed\":0,\"unexpected\":0,\"invalid\":0,"
+      "\"errors\":0,\"epoch_resets\":1}}"))
+      << json;
+}
+
+TEST(StatusJson, NoPcpMemberInDhcpMode) {
+  EXPECT_FALSE(contains(status_json(bound_status()), "\"pcp\""));
+}
+
+TEST(StatusText, Pcp) {
+  std::string text = status_text(pcp_status());
+  EXPECT_TRUE(contains(text,
+                       "pcp:      mapped, server 2001:db8:ffff::1, granted 256 from 13312, "
+                       "lifetime 7200 s (expires in 6599 s), epoch 77\n"))
+      << text;
+  EXPECT_TRUE(contains(text, "mode:     pcp\n")) << text;
+}
+
 }  // namespace
 }  // namespace lwb4::platform

@@ -236,5 +236,91 @@ TEST(PortSet, AllRepresentationsAgreeOnEveryPort) {
   EXPECT_GT(sets, 300);
 }
 
+// Ranges, membership, the mask form with both bounds, count and the index
+// mapping of `s` agree on all 65536 ports.
+void check_consistent(const PortSet& s) {
+  std::vector<bool> in_range(65536, false);
+  for (const PortRange& r : s.ranges()) {
+    for (uint32_t p = r.first; p <= r.last; ++p)
+      in_range[p] = true;
+  }
+  PortMask pm = s.mask();
+  uint32_t members = 0;
+  for (uint32_t p = 0; p <= 65535; ++p) {
+    auto port = static_cast<uint16_t>(p);
+    bool in = s.contains(port);
+    bool by_mask = (port & pm.mask) == pm.value && port >= pm.min_port && port <= pm.max_port;
+    ASSERT_EQ(in, in_range[p]) << s.describe() << " port " << p;
+    ASSERT_EQ(in, by_mask) << s.describe() << " port " << p;
+    if (in) {
+      auto idx = s.index_of(port);
+      ASSERT_TRUE(idx.has_value());
+      ASSERT_EQ(*idx, members) << s.describe() << " port " << p;
+      ASSERT_EQ(s.port_at(*idx), port);
+      ++members;
+    }
+  }
+  ASSERT_EQ(members, s.count()) << s.describe();
+}
+
+TEST(PortSetContiguous, UnalignedRangeIsARange) {
+  // RFC 7753 §4 style grant: 100 ports from 50000.
+  PortSet s = must(PortSet::contiguous(50000, 100));
+  EXPECT_TRUE(s.is_range());
+  EXPECT_FALSE(s.is_full());
+  EXPECT_EQ(s.count(), 100u);
+  EXPECT_EQ(s.ranges(), (std::vector<PortRange>{{50000, 50099}}));
+  EXPECT_EQ(s.port_at(0), 50000);
+  EXPECT_EQ(s.port_at(99), 50099);
+  EXPECT_EQ(s.index_of(50099), 99u);
+  EXPECT_FALSE(s.index_of(50100));
+  EXPECT_FALSE(s.contains(49999));
+  // 50000..50099 (0xc350..0xc3b3) share the top 8 bits; the bounds cut the block.
+  EXPECT_EQ(s.mask(), (PortMask{0xff00, 0xc300, 50000, 50099}));
+  EXPECT_EQ(s.describe(), "ports 50000-50099 (contiguous)");
+  EXPECT_NE(s, must(PortSet::contiguous(50000, 101)));
+  check_consistent(s);
+}
+
+TEST(PortSetContiguous, AlignedBlocksArePsidSets) {
+  // RFC 7753 §4 example: 32 ports at 37056 = 1158 * 32.
+  EXPECT_EQ(must(PortSet::contiguous(37056, 32)), must(PortSet::create(0, 11, 1158)));
+  EXPECT_FALSE(must(PortSet::contiguous(37056, 32)).is_range());
+  // RFC 7753 §5.2 example: 2048 ports at 26624 = 13 * 2048.
+  EXPECT_EQ(must(PortSet::contiguous(26624, 2048)), must(PortSet::create(0, 5, 13)));
+  EXPECT_EQ(must(PortSet::contiguous(40000, 1)), must(PortSet::create(0, 16, 40000)));
+  // The block of PSID 0 without port 0.
+  EXPECT_EQ(must(PortSet::contiguous(1, 1023)), must(PortSet::create(0, 6, 0)));
+  EXPECT_EQ(must(PortSet::contiguous(1, 65535)), PortSet::full());
+  EXPECT_EQ(PortSet::contiguous(32768, 32768).ok(), true);  // the upper half
+}
+
+TEST(PortSetContiguous, Rejects) {
+  EXPECT_FALSE(PortSet::contiguous(0, 10));
+  EXPECT_FALSE(PortSet::contiguous(100, 0));
+  EXPECT_FALSE(PortSet::contiguous(65500, 37));
+  EXPECT_TRUE(PortSet::contiguous(65500, 36));
+  EXPECT_EQ(PortSet::contiguous(65500, 37).error().reason(),
+            "port range 65500-65536 is outside 1-65535");
+}
+
+TEST(PortSetContiguous, AllRepresentationsAgree) {
+  for (auto [first, count] : std::vector<std::pair<uint32_t, uint32_t>>{{50000, 100},
+                                                                        {1, 2},
+                                                                        {1, 1000},
+                                                                        {2, 65534},
+                                                                        {3, 5},
+                                                                        {1025, 3072},
+                                                                        {65535, 1},
+                                                                        {32767, 2},
+                                                                        {4097, 4095},
+                                                                        {12345, 53191}}) {
+    auto s = PortSet::contiguous(first, count);
+    ASSERT_TRUE(s) << first << "+" << count;
+    EXPECT_EQ(s->count(), count);
+    check_consistent(*s);
+  }
+}
+
 }  // namespace
 }  // namespace lwb4
