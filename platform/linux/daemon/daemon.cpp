@@ -321,6 +321,7 @@ DaemonStatus Daemon::snapshot() const {
   s.uplink_state = uplink_state_;
   s.engine = engine_->status();
   s.applied = applied_;
+  s.tunnel_interface = tunnel_interface(config_, applied_.has_value());
   s.now = now_;
   return s;
 }
