@@ -5,6 +5,8 @@
 # during those runs (tests/bench/pcap_delays.py), system calls made while
 # bound and idle, resident memory, and stripped binary sizes.
 #   tests/bench/daemon.sh [RUNS] [IDLE_SECONDS]     (defaults 5 and 60)
+# LWB4D_WRAP, if set, is a command lwb4d runs under (e.g. "chrt -f 10", to
+# tell waits for a CPU from work on a loaded machine).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -36,8 +38,9 @@ trap finish EXIT
 lab_up --valid 3600 --renew 1800 --rebind 3000 >/dev/null
 dir=$(lab_dir)
 ms() { echo $(($(date +%s%N) / 1000000)); }
+read -ra wrap <<<"${LWB4D_WRAP:-}"
 start() { # [extra lwb4d options]
-  ip netns exec "$(lab_ns cpe)" "$lwb4d" --uplink wan0 --kernel none --state-dir "$dir/state" \
+  ip netns exec "$(lab_ns cpe)" "${wrap[@]}" "$lwb4d" --uplink wan0 --kernel none --state-dir "$dir/state" \
     --control "$dir/lwb4.sock" --foreground "$@" >>"$dir/lwb4d.log" 2>&1 &
   pid=$!
 }

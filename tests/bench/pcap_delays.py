@@ -8,7 +8,8 @@ is followed by a DHCPV4-QUERY carrying DHCPDISCOVER, the DHCPOFFER followed
 by the DHCPREQUEST with the same DHCPv4 xid), the time until the client's
 answer: the client's own processing, kernel included. For every client
 request, the time until the server's reply with the same transaction id.
-Prints one Markdown table row per measure: count, min, median, max in us.
+Prints one Markdown table row per measure: count, min, median, max in us,
+and how many exceed 5 ms (issue 3's bound for lwb4d's own processing).
 
 Given engine_bench's JSON output (--benchmark_format=json, with
 repetitions) as well, the engine's in-memory time per message is put next
@@ -154,13 +155,17 @@ def delays(path):
     return client, server
 
 
+BOUND_NS = 5_000_000
+
+
 def row(who, name, values):
     if not values:
-        return f"| {who}: {name} | 0 | - | - | - |"
+        return f"| {who}: {name} | 0 | - | - | - | - |"
     us = [v / 1000 for v in values]
     digits = 0 if max(us) >= 100 else 1
     return (f"| {who}: {name} | {len(us)} | {min(us):.{digits}f} "
-            f"| {statistics.median(us):.{digits}f} | {max(us):.{digits}f} |")
+            f"| {statistics.median(us):.{digits}f} | {max(us):.{digits}f} "
+            f"| {sum(v > BOUND_NS for v in values)} |")
 
 
 ENGINE_BENCHMARKS = {
@@ -188,8 +193,8 @@ def main():
     if len(sys.argv) not in (2, 3):
         raise SystemExit("usage: pcap_delays.py PCAP [ENGINE_BENCH_JSON]")
     client, server = delays(sys.argv[1])
-    print("| measure | n | min µs | median µs | max µs |")
-    print("|---|---|---|---|---|")
+    print("| measure | n | min µs | median µs | max µs | over 5 ms |")
+    print("|---|---|---|---|---|---|")
     for name, values in client.items():
         print(row("lwb4d on the wire", name, values))
     if len(sys.argv) == 3:
