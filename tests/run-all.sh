@@ -67,6 +67,10 @@ tests/fuzz/run.sh build/fuzz "$fuzz_seconds"
 step "big-endian MIPS under qemu-mips"
 cross/run-tests.sh mips
 
+step "benchmarks build (engine_bench; run them with tests/bench/daemon.sh, not here)"
+cmake --preset bench >/dev/null
+cmake --build --preset bench
+
 step "release sizes (x86_64 and MIPS, stripped)"
 cmake --preset release >/dev/null
 cmake --build --preset release | { grep 'stripped size' || true; }

@@ -23,7 +23,7 @@ lab | all)
 esac
 if [ "$profile" = all ]; then
   packages+=(
-    googletest clang libclang-rt-14-dev clang-format
+    googletest libbenchmark-dev clang libclang-rt-14-dev clang-format strace
     g++-mips-linux-gnu g++-arm-linux-gnueabihf g++-aarch64-linux-gnu qemu-user
   )
 fi

@@ -88,6 +88,8 @@ check "port set offset 6, PSID-len 6, PSID 52" \
 check "1008 ports in 63 ranges" \
   equals "$(st 's["port_count"], len(s["port_ranges"])')" "1008 63"
 check "BR from the S46 container" equals "$(st 's["br_address"]')" "$LAB_BR"
+check "no tunnel_interface with --kernel none (it creates no device)" \
+  equals "$(st 's["tunnel_interface"]')" None
 check "Kea holds the lease" kea_has_lease 192.0.2.100
 check "the lease is persisted" test -s "$dir/state/wan0.lease"
 

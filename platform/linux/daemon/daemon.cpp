@@ -401,6 +401,7 @@ DaemonStatus Daemon::snapshot() const {
   if (pcp_) s.pcp = pcp_->snapshot();
   s.applied = applied_;
   s.other_clients = other_clients_;
+  s.tunnel_interface = tunnel_interface(config_, applied_.has_value());
   s.now = now_;
   return s;
 }

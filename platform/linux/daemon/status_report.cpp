@@ -196,7 +196,7 @@ std::string remaining_text(const char* what, client::Seconds duration, client::T
   return std::string(what) + " in " + std::to_string(seconds_until(at, now)) + " s";
 }
 
-std::string state_text(const client::DesiredState& s) {
+std::string state_text(const client::DesiredState& s, const std::string& tunnel) {
   std::string out;
   out += line("mode", client::mode_name(s.mode));
   out += line("ipv4", s.ipv4.to_string());
@@ -226,6 +226,7 @@ std::string state_text(const client::DesiredState& s) {
                         m.end_user_prefix.to_string() + ", " + std::to_string(m.fmrs.size()) +
                         (m.fmrs.size() == 1 ? " FMR" : " FMRs") + " (hub-and-spoke)");
   }
+  if (!tunnel.empty()) out += line("tunnel", tunnel);
   if (!s.dns_servers.empty()) {
     std::string dns;
     for (const Ipv4Address& a : s.dns_servers)
@@ -236,6 +237,11 @@ std::string state_text(const client::DesiredState& s) {
 }
 
 }  // namespace
+
+std::string tunnel_interface(const DaemonConfig& config, bool state_applied) {
+  if (!state_applied || config.kernel != KernelBackend::kNetlink) return {};
+  return config.softwire;
+}
 
 std::string status_json(const DaemonStatus& s) {
   JsonWriter w;
@@ -337,7 +343,7 @@ std::string status_text(const DaemonStatus& s) {
     out += line("servers", servers);
   }
   if (s.applied) {
-    out += state_text(*s.applied);
+    out += state_text(*s.applied, s.tunnel_interface);
   } else {
     out += line("ipv4", "none applied");
   }

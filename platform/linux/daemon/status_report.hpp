@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/daemon_config.hpp"
 #include "lwb4/client/clock.hpp"
 #include "lwb4/client/desired_state.hpp"
 #include "lwb4/client/engine.hpp"
@@ -36,12 +37,18 @@ struct DaemonStatus {
   // What the StateSink last applied successfully (nullopt: nothing, or
   // withdrawn). When it differs from engine.applied, both are shown.
   std::optional<client::DesiredState> applied;
-  std::string tunnel_interface;  // the softwire device, empty without a kernel adapter
+  std::string tunnel_interface;  // the softwire device; empty: none (see below)
   // DHCPv6 messages to an address shared with the uplink's other DHCPv6
   // client that were its, not ours: seen and left alone, not dropped.
   uint64_t other_clients = 0;
   client::TimePoint now;
 };
+
+// The softwire device status names: the ip6tnl device the netlink adapter
+// manages (--softwire, default "lwb4-" + uplink cut to 15 characters) while
+// a state is applied; empty while nothing is applied and with --kernel none,
+// which creates no device.
+std::string tunnel_interface(const DaemonConfig& config, bool state_applied);
 
 std::string status_json(const DaemonStatus& status);
 std::string status_text(const DaemonStatus& status);

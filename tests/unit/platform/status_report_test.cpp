@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -116,6 +118,46 @@ TEST(StatusJson, DesiredShownWhenTheApplyFailed) {
   json = status_json(s);
   EXPECT_TRUE(contains(json, "\"tunnel_interface\":null,\"desired\":null,\"dhcp6_state\":"))
       << json;
+}
+
+DaemonConfig config_from(std::initializer_list<std::string_view> args) {
+  std::vector<std::string_view> v(args);
+  auto cl = parse_command_line(v);
+  EXPECT_TRUE(cl.ok());
+  auto c = make_config({}, cl->settings);
+  EXPECT_TRUE(c.ok());
+  return c.ok() ? *c : DaemonConfig{};
+}
+
+std::string tunnel_member(const DaemonStatus& s) {
+  std::string json = status_json(s);
+  size_t at = json.find("\"tunnel_interface\":");
+  size_t end = json.find(',', at);
+  return at == std::string::npos ? "(missing)" : json.substr(at, end - at);
+}
+
+TEST(StatusJson, TunnelInterfaceIsTheSoftwireOfTheKernelAdapter) {
+  DaemonStatus s = bound_status();
+  // The default name: "lwb4-" + uplink, cut to IFNAMSIZ - 1 = 15.
+  s.tunnel_interface = tunnel_interface(config_from({"--uplink", "wan0"}), true);
+  EXPECT_EQ(tunnel_member(s), "\"tunnel_interface\":\"lwb4-wan0\"");
+  s.tunnel_interface = tunnel_interface(config_from({"--uplink", "eth0.1000-upl"}), true);
+  EXPECT_EQ(tunnel_member(s), "\"tunnel_interface\":\"lwb4-eth0.1000-\"");
+  s.tunnel_interface =
+      tunnel_interface(config_from({"--uplink", "wan0", "--softwire", "sw0"}), true);
+  EXPECT_EQ(tunnel_member(s), "\"tunnel_interface\":\"sw0\"");
+  EXPECT_TRUE(contains(status_text(s), "\nsoftwire: 2001:db8:1::3\ntunnel:   sw0\ndns:"))
+      << status_text(s);
+  // Nothing applied (or withdrawn): no device.
+  s.tunnel_interface = tunnel_interface(config_from({"--uplink", "wan0"}), false);
+  s.applied.reset();
+  EXPECT_EQ(tunnel_member(s), "\"tunnel_interface\":null");
+  // --kernel none only logs; it creates no device.
+  s = bound_status();
+  s.tunnel_interface =
+      tunnel_interface(config_from({"--uplink", "wan0", "--kernel", "none"}), true);
+  EXPECT_EQ(tunnel_member(s), "\"tunnel_interface\":null");
+  EXPECT_FALSE(contains(status_text(s), "tunnel:")) << status_text(s);
 }
 
 TEST(StatusJson, LongRangeListIsTruncated) {
