@@ -37,8 +37,17 @@ class Daemon {
   int run();
 
  private:
-  enum Kind : uint32_t { kSignal, kTimer, kDhcp, kNetlink, kControlListen, kControlConnection };
+  enum Kind : uint32_t {
+    kSignal,
+    kTimer,
+    kDhcp,
+    kNetlink,
+    kControlListen,
+    kControlConnection,
+    kSink
+  };
 
+  Status open_nat();
   void handle(const Event& event);
   void on_signal();
   void on_timer();

@@ -17,6 +17,7 @@
 #include "daemon/logger.hpp"
 #include "lwb4/client/engine.hpp"
 #include "lwb4/dhcp6/duid.hpp"
+#include "lwb4/portset/port_set.hpp"
 #include "lwb4/util/result.hpp"
 #include "lwb4/wire/ip.hpp"
 
@@ -26,6 +27,17 @@ constexpr std::string_view kDefaultStateDir = "/var/lib/lwb4";
 
 // Where Apply and Withdraw go: the kernel over rtnetlink, or only the log.
 enum class KernelBackend : uint8_t { kNetlink, kNone };
+
+// --forward PROTO:EXT_PORT:LAN_ADDR:PORT, an inbound port forward on the
+// shared address.
+struct PortForward {
+  uint8_t proto = 0;  // IPPROTO_TCP or IPPROTO_UDP
+  uint16_t external_port = 0;
+  Ipv4Address lan_address;
+  uint16_t lan_port = 0;
+
+  bool operator==(const PortForward&) const = default;
+};
 
 struct DaemonConfig {
   std::string uplink;                       // required
@@ -43,6 +55,11 @@ struct DaemonConfig {
   uint32_t route_metric = 0;
   uint32_t route_table = 254;  // RT_TABLE_MAIN
   KernelBackend kernel = KernelBackend::kNetlink;
+  // Port-set NAT in nftables; default: on with the netlink kernel backend.
+  std::optional<bool> nat;
+  std::vector<PortRange> reserve_ports;  // kept out of the SNAT pool
+  std::vector<PortForward> forwards;     // --forward, repeatable
+  std::string nft_table{"lwb4"};
   LogLevel log_level = LogLevel::kInfo;
   bool syslog = false;
   bool foreground = false;

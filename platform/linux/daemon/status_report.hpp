@@ -5,16 +5,37 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lwb4/client/clock.hpp"
 #include "lwb4/client/desired_state.hpp"
 #include "lwb4/client/engine.hpp"
+#include "lwb4/portset/port_set.hpp"
 
 namespace lwb4::platform {
 
 // Port ranges listed per state; a set with more (offset 15 has 32767) says
 // "ranges_truncated": true. The count is always exact.
 constexpr size_t kMaxRangesListed = 1024;
+
+// The port-set NAT table (lwb4d --nat on).
+struct NatStatus {
+  std::string table;
+  bool installed = false;           // the table is in the kernel for the applied state
+  std::vector<PortRange> reserved;  // reserved ports inside the current set
+  uint16_t pool_first = 0;          // the SNAT pool (virtual ports); 0: plain SNAT
+  uint32_t pool_size = 0;
+  struct Forward {
+    std::string spec;     // "tcp:2222:198.51.100.2:22"
+    bool active = false;  // false: refused for the current set
+  };
+  std::vector<Forward> forwards;
+  // Packets the table dropped (RFC 7596 §5.1), by counter name.
+  std::vector<std::pair<std::string, uint64_t>> dropped;
+  uint64_t restored = 0;           // the table put back after someone else changed it
+  uint64_t conntrack_flushed = 0;  // entries deleted on address or port-set changes
+};
 
 struct DaemonStatus {
   std::string uplink;
@@ -24,6 +45,7 @@ struct DaemonStatus {
   // withdrawn). When it differs from engine.applied, both are shown.
   std::optional<client::DesiredState> applied;
   std::string tunnel_interface;  // the softwire device, empty without a kernel adapter
+  std::optional<NatStatus> nat;  // nullopt: --nat off
   client::TimePoint now;
 };
 

@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage("missing command");
   std::string_view command = argv[1];
   if (command == "remove") {
-    if (Status st = nft::remove_table(); !st) {
+    if (Status st = nft::remove_table(nft::kDefaultTable); !st) {
       std::fprintf(stderr, "lwb4-nft-apply: %s\n", st.error().reason().c_str());
       return kExitFailure;
     }

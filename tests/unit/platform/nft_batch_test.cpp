@@ -95,7 +95,7 @@ TEST(NftBatch, FullAddressHasOneChainAndOneRule) {
 }
 
 TEST(NftBatch, RemoveEnsuresThenDeletes) {
-  auto b = encode_remove(7);
+  auto b = encode_remove(kDefaultTable, 7);
   ASSERT_TRUE(b.ok());
   std::vector<Message> m = messages(*b);
   ASSERT_EQ(m.size(), 4u);
