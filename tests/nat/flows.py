@@ -9,6 +9,10 @@ LAN side:  flows.py lan ADDR PORT KIND COUNT   (KIND: tcp, udp, icmp, proto253)
     Opens COUNT flows of KIND to ADDR (one destination) and prints
     "lan KIND ok=<flows that worked> failed=<flows that did not>".
 probe:     flows.py probe ADDR PORT   exit 0 when a TCP connect succeeds.
+hold:      flows.py hold ADDR TCP_PORT UDP_PORT   (against tests/lab/echo.py)
+    Keeps one TCP connection and one UDP flow alive, 5 packets a second,
+    printing the source port the echo server saw: "tcp PORT", "udp PORT",
+    and "tcp closed" once the connection fails.
 """
 import os
 import random
@@ -163,6 +167,33 @@ def probe(addr, port):
         return 1
 
 
+def hold(addr, tcp_port, udp_port):
+    def peer_port(data):
+        first = data.split(b"\n", 1)[0].split()
+        return first[2].decode() if len(first) == 3 and first[0] == b"peer" else "?"
+
+    t = socket.create_connection((addr, tcp_port), timeout=2)
+    print(f"tcp {peer_port(t.recv(256))}", flush=True)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(0.5)
+    while True:
+        try:
+            u.sendto(b"x", (addr, udp_port))
+            print(f"udp {peer_port(u.recv(256))}", flush=True)
+        except OSError:
+            print("udp lost", flush=True)
+        if t:
+            try:
+                t.sendall(b"x")
+                if not t.recv(256):
+                    raise OSError("closed")
+            except OSError:
+                print("tcp closed", flush=True)
+                t.close()
+                t = None
+        time.sleep(0.2)
+
+
 def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (16384, 16384))
     mode = sys.argv[1]
@@ -173,6 +204,8 @@ def main():
         lan(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
     elif mode == "probe":
         sys.exit(probe(sys.argv[2], int(sys.argv[3])))
+    elif mode == "hold":
+        hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         sys.exit(__doc__)
 
