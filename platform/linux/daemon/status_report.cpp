@@ -223,7 +223,6 @@ std::string status_json(const DaemonStatus& s) {
       w.null();
     }
   }
-  write_nat(w, s.nat);
   w.key("dhcp6_state").string(s.engine.dhcp6_state);
   w.key("servers").begin_array();
   for (const Ipv6Address& a : s.engine.dhcp4o6_servers)
@@ -260,6 +259,7 @@ std::string status_json(const DaemonStatus& s) {
   w.key("invalid").number(static_cast<int64_t>(c.dropped_invalid));
   w.end_object();
   w.end_object();
+  write_nat(w, s.nat);
   w.end_object();
   return w.str() + "\n";
 }

@@ -41,7 +41,7 @@ constexpr uint16_t nft_msg(uint16_t m) {
 NatPlan plan(unsigned a, unsigned k, unsigned psid) {
   auto set = PortSet::create(a, k, psid);
   EXPECT_TRUE(set.ok());
-  auto p = plan_nat(NatConfig{Ipv4Address{{192, 0, 2, 2}}, *set, "sw0", {}});
+  auto p = plan_nat(NatConfig{Ipv4Address{{192, 0, 2, 2}}, *set, "sw0", {}, {}, kDefaultTable});
   EXPECT_TRUE(p.ok());
   return *p;
 }

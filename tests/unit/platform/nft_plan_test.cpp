@@ -28,7 +28,7 @@ Ipv4Address shared_address() {
 }
 
 NatConfig config(PortSet set, std::vector<uint16_t> reserved = {}) {
-  return NatConfig{shared_address(), set, "sw0", std::move(reserved)};
+  return NatConfig{shared_address(), set, "sw0", std::move(reserved), {}, kDefaultTable};
 }
 
 NatPlan must_plan(const NatConfig& c) {
@@ -310,6 +310,76 @@ TEST(NatPlan, TextListsTheTable) {
   EXPECT_NE(t.find("elements = { 1008 elements, 64528 : 1856, ... }"), std::string::npos);
   EXPECT_NE(t.find("\tchain snat {\n\t\ttype nat hook postrouting priority 99; policy accept;\n"),
             std::string::npos);
+}
+
+Forward forward(uint8_t proto, uint16_t ext, uint16_t lan_port) {
+  return Forward{proto, ext, Ipv4Address{{198, 51, 100, 2}}, lan_port};
+}
+
+TEST(NatPlan, ForwardsAreDnatAndReserved) {
+  NatConfig c = config(must_set(6, 6, 52));
+  c.forwards = {forward(6, 1857, 22), forward(17, 1857, 53)};
+  NatPlan p = must_plan(c);
+  EXPECT_EQ(p.virtual_count, 1007u);  // 1857 is out of the pool for both protocols
+  const Chain* dnat = chain(p, "dnat");
+  ASSERT_NE(dnat, nullptr);
+  EXPECT_EQ(dnat->hook, static_cast<uint32_t>(NF_INET_PRE_ROUTING));
+  EXPECT_EQ(dnat->priority, -101);  // ahead of fw4's dstnat
+  EXPECT_TRUE(has_rule(dnat,
+                       "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto tcp tcp dport 1857 "
+                       "dnat ip to 198.51.100.2:22"));
+  EXPECT_TRUE(has_rule(dnat,
+                       "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto udp udp dport 1857 "
+                       "dnat ip to 198.51.100.2:53"));
+  const PortMap* p2v = port_map(p, "p2v");
+  ASSERT_NE(p2v, nullptr);
+  EXPECT_TRUE(std::none_of(p2v->elements.begin(), p2v->elements.end(),
+                           [](const auto& e) { return e.first == 1857; }));
+  // The DNAT expression: address in reg 1, port in reg 2.
+  const Rule& r = dnat->rules.front();
+  const auto* nat = std::get_if<NatExpr>(&r.exprs.back());
+  ASSERT_NE(nat, nullptr);
+  EXPECT_EQ(nat->type, static_cast<uint32_t>(NFT_NAT_DNAT));
+  EXPECT_EQ(nat->reg_proto_min, kReg2);
+  EXPECT_EQ(nat->flags, static_cast<uint32_t>(NF_NAT_RANGE_PROTO_SPECIFIED));
+}
+
+TEST(NatPlan, ForwardsOnAFullAddress) {
+  NatConfig c = config(PortSet::full());
+  c.forwards = {forward(6, 80, 8080)};
+  NatPlan p = must_plan(c);
+  EXPECT_TRUE(has_rule(chain(p, "dnat"),
+                       "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto tcp tcp dport 80 "
+                       "dnat ip to 198.51.100.2:8080"));
+}
+
+TEST(NatPlan, RejectsBadForwards) {
+  NatConfig c = config(must_set(6, 6, 52));
+  c.forwards = {forward(6, 1872, 22)};
+  auto r = plan_nat(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error(),
+                       "forward tcp:1872:198.51.100.2:22: external port 1872 is "
+                       "outside the port set"));
+  c.forwards = {forward(6, 1857, 22), forward(6, 1857, 23)};
+  r = plan_nat(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error(), "forwarded twice"));
+  c.forwards = {forward(1, 1857, 22)};
+  EXPECT_FALSE(plan_nat(c).ok());
+}
+
+TEST(NatPlan, TableName) {
+  NatConfig c = config(must_set(6, 6, 52));
+  c.table = "lwb4_wan";
+  NatPlan p = must_plan(c);
+  EXPECT_EQ(p.table, "lwb4_wan");
+  EXPECT_EQ(p.to_text().rfind("table ip lwb4_wan {\n", 0), 0u);
+  for (const char* bad : {"", "4wan", "a b", "x\"y", "abcdefghijklmnopqrstuvwxyz0123456"}) {
+    c.table = bad;
+    EXPECT_FALSE(plan_nat(c).ok()) << bad;
+  }
+  EXPECT_TRUE(is_table_name("abcdefghijklmnopqrstuvwxyz012345"));
 }
 
 }  // namespace
