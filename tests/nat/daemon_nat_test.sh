@@ -12,7 +12,9 @@
 # port forwards and the refusal of one outside the set, reserved ports kept
 # out of the pool, inbound outside the set dropped, other protocols dropped
 # and counted, `nft flush ruleset` healed within 1 s, conntrack of the old
-# binding flushed on a port-set change, the table removed on SIGTERM.
+# binding flushed on a port-set change, ICMP errors (fragmentation needed,
+# time exceeded) delivered to the lan, DCCP/SCTP/UDP-Lite/GRE dropped and
+# counted, the table removed on SIGTERM.
 #   sudo tests/nat/daemon_nat_test.sh [BUILD_DIR]      (default build/dev)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +32,9 @@ shared=192.0.2.100 lan_host=198.51.100.2 far_port=8080
 # PSID 52 of offset 6 / PSID-len 6: ranges 1856-1871, 2880-2895, ...
 outside_port=1872 fwd_port=1857 reserved_port=1858
 fwd_refused=1872
+# IP protocols without lwb4 port translation, dropped and counted (RFC 7618
+# §7.1): RFC 3692 experiment, GRE, DCCP, SCTP, UDP-Lite.
+other_protocols="253 47 33 132 136"
 
 # The stand-in softwire: a veth between cpe and isp carrying IPv4 only.
 lab_lwaftr_hook() {
@@ -105,7 +110,7 @@ start_lwb4d
 check "lwb4d is BOUND within 5 s" wait_for 5 bound
 check "table ip lwb4 installed in the cpe" table_present
 check "status: nat installed, table lwb4" equals "$(st 's["nat"]["installed"], s["nat"]["table"]')" "True lwb4"
-check "status: pool of 1008 - 2 reserved - 2 forwarded... (1006 ports)" \
+check "status: a pool of 1006 ports (1008 less forwarded 1857 and reserved 1858)" \
   equals "$(st 's["nat"]["pool"][1] - s["nat"]["pool"][0] + 1')" 1006
 check "status: reserved $fwd_port and $reserved_port (60000-60010 are outside the set)" \
   equals "$(st 's["nat"]["reserved"]')" "[[$fwd_port, $reserved_port]]"
@@ -132,7 +137,11 @@ for round in 0 1 2; do
     echo "    round $round: $out"
     check "round $round: $n $kind flows answered" equals "$(field ok "$out")" $n
   done
-  [ "$round" = 0 ] && lab_exec lan "${flows[@]}" lan "$LAB_INET_V4" "$port" proto253 5 >/dev/null
+  if [ "$round" = 0 ]; then
+    for p in $other_protocols; do
+      lab_exec lan "${flows[@]}" lan "$LAB_INET_V4" "$port" "proto$p" 5 >/dev/null
+    done
+  fi
   kill -TERM "$far_pid"
   wait "$far_pid" 2>/dev/null || true
   far_pid=""
@@ -141,10 +150,14 @@ for round in 0 1 2; do
     check "round $round: far saw $n $kind ports/ids, 0 outside the set" \
       equals "$(field "$kind" "$summary") $(field "${kind}_out" "$summary")" "$n 0"
   done
-  [ "$round" = 0 ] && check "protocol 253 never reached the far side" equals "$(field proto253 "$summary")" 0
+  if [ "$round" = 0 ]; then
+    for p in $other_protocols; do
+      check "IP protocol $p never reached the far side" equals "$(field "proto$p" "$summary")" 0
+    done
+  fi
 done
-check "protocol 253 counted (status nat.dropped)" \
-  test "$(st 's["nat"]["dropped"]["egress_protocol_dropped"]')" -ge 5
+check "the 25 packets of those protocols counted (status nat.dropped)" \
+  test "$(st 's["nat"]["dropped"]["egress_protocol_dropped"]')" -ge 25
 
 echo "== inbound: port forwards, reserved and outside ports"
 bg+=("$(lab_exec lan "$LAB_PYTHON" -c "
@@ -162,6 +175,12 @@ check "reserved port $reserved_port reaches the cpe's own service" probe "$reser
 check "port $outside_port outside the set is dropped" eval "! probe $outside_port"
 check "the refused forward's port $fwd_refused is not forwarded" eval "! probe $fwd_refused"
 check "inbound drops counted" test "$(st 's["nat"]["dropped"]["inbound_dropped"]')" -ge 2
+inbound_before=$(st 's["nat"]["dropped"]["inbound_dropped"]')
+for p in $other_protocols; do
+  lab_exec inet "${flows[@]}" lan "$shared" "$fwd_port" "proto$p" 2 >/dev/null
+done
+check "inbound DCCP, SCTP, UDP-Lite, GRE, 253 to the shared address dropped and counted" \
+  test "$(st 's["nat"]["dropped"]["inbound_dropped"]')" -ge $((inbound_before + 10))
 
 echo "== nft flush ruleset in the cpe: restored within 1 s"
 cpe_nft flush ruleset
@@ -210,6 +229,20 @@ wait "$far_pid" 2>/dev/null || true
 far_pid=""
 summary=$(grep '^far ' "$dir/far.out"); echo "    $summary"
 check "500 new UDP flows, all from PSID 53" equals "$(field udp "$summary") $(field udp_out "$summary")" "500 0"
+
+echo "== ICMP errors for flows of the set reach the lan host (PMTUD, traceroute)"
+# A smaller-MTU hop beyond the stand-in softwire: isp -> inet at 1280.
+ip -n "$(lab_ns isp)" link set eth-inet mtu 1280
+lab__sysctl isp net.ipv4.icmp_ratelimit=0
+lab_bg inet sink "${flows[@]}" sink "$LAB_INET_V4" 9000
+sink_ready() { grep -qs ready "$dir/bg-sink.log"; }
+wait_for 5 sink_ready || true
+icmperr() { lab_exec lan "${flows[@]}" icmperr "$LAB_INET_V4" "$@" | sed 's/^/    /'; }
+check "UDP: fragmentation needed lowers the lan host's path MTU" icmperr 9001 pmtu-udp
+check "TCP: 1 MB through the 1280-byte hop (PMTUD, no black hole)" icmperr 9000 pmtu-tcp
+check "UDP with TTL 2: time exceeded reaches the sender" icmperr 9001 ttl-udp
+check "TCP SYN with TTL 2: time exceeded fails the connect" icmperr 9000 ttl-tcp
+check "ICMP echo with TTL 2: time exceeded quotes the lan's echo id" icmperr 0 ttl-icmp
 
 echo "== SIGTERM: release, table removed"
 kill -TERM "$pid"

@@ -4,8 +4,10 @@
 far side:  flows.py far ADDR PORT SHARED OFFSET PSID_LEN PSID
     Accepts TCP, echoes UDP, watches ICMP echo requests and IP protocol 253
     (RFC 3692 experimental) arriving from SHARED; on SIGTERM prints one line:
-    "far tcp=<distinct> tcp_out=<outside the set> udp=.. udp_out=.. icmp=.. icmp_out=.. proto253=.."
-LAN side:  flows.py lan ADDR PORT KIND COUNT   (KIND: tcp, udp, icmp, proto253)
+    "far tcp=<distinct> tcp_out=<outside the set> udp=.. udp_out=.. icmp=.. icmp_out=..
+     proto253=.. proto47=.. proto33=.. proto132=.. proto136=.." (packets of the
+    IP protocols without a port set: RFC 3692 experiment, GRE, DCCP, SCTP, UDP-Lite)
+LAN side:  flows.py lan ADDR PORT KIND COUNT   (KIND: tcp, udp, icmp, protoN)
     Opens COUNT flows of KIND to ADDR (one destination) and prints
     "lan KIND ok=<flows that worked> failed=<flows that did not>".
 probe:     flows.py probe ADDR PORT   exit 0 when a TCP connect succeeds.
@@ -13,6 +15,11 @@ hold:      flows.py hold ADDR TCP_PORT UDP_PORT   (against tests/lab/echo.py)
     Keeps one TCP connection and one UDP flow alive, 5 packets a second,
     printing the source port the echo server saw: "tcp PORT", "udp PORT",
     and "tcp closed" once the connection fails.
+sink:      flows.py sink ADDR PORT   reads TCP streams to the end, answers the byte count.
+icmperr:   flows.py icmperr ADDR PORT KIND   exit 0 when the ICMP error that KIND
+    provokes reaches this (LAN) host's socket through the NAT:
+    pmtu-udp, pmtu-tcp (fragmentation needed on a smaller-MTU hop; pmtu-tcp
+    sends 1 MB to a sink), ttl-udp, ttl-tcp, ttl-icmp (time exceeded with TTL 2).
 """
 import os
 import random
@@ -25,7 +32,9 @@ import struct
 import sys
 import time
 
-PROTO_EXPERIMENT = 253  # RFC 3692
+# RFC 3692 experiment, GRE (RFC 2784), DCCP (RFC 4340), SCTP (RFC 9260),
+# UDP-Lite (RFC 3828).
+OTHER_PROTOCOLS = (253, 47, 33, 132, 136)
 SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>; root may exceed rmem_max
 
 
@@ -63,9 +72,9 @@ def far(addr, port, shared, a, k, psid):
     udp = big_buffers(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
     udp.bind((addr, port))
     icmp = big_buffers(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
-    other = socket.socket(socket.AF_INET, socket.SOCK_RAW, PROTO_EXPERIMENT)
+    others = {socket.socket(socket.AF_INET, socket.SOCK_RAW, p): p for p in OTHER_PROTOCOLS}
     seen = {"tcp": set(), "udp": set(), "icmp": set()}
-    counts = {"proto253": 0}
+    counts = {f"proto{p}": 0 for p in OTHER_PROTOCOLS}
     conns = []
 
     def report(*_):
@@ -73,13 +82,14 @@ def far(addr, port, shared, a, k, psid):
             f"{proto}={len(v)} {proto}_out={sum(1 for p in v if not in_set(p, a, k, psid))}"
             for proto, v in seen.items()
         )
-        print(f"far {out} proto253={counts['proto253']}", flush=True)
+        other = " ".join(f"{k}={v}" for k, v in counts.items())
+        print(f"far {out} {other}", flush=True)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, report)
     print("far ready", flush=True)
     while True:
-        ready, _, _ = select.select([tcp, udp, icmp, other], [], [])
+        ready, _, _ = select.select([tcp, udp, icmp, *others], [], [])
         for s in ready:
             if s is tcp:
                 c, peer = tcp.accept()
@@ -97,8 +107,8 @@ def far(addr, port, shared, a, k, psid):
                 if peer[0] == shared and pkt[ihl] == 8:
                     seen["icmp"].add(struct.unpack("!H", pkt[ihl + 4 : ihl + 6])[0])
             else:
-                _, peer = other.recvfrom(2048)
-                counts["proto253"] += 1
+                s.recvfrom(2048)
+                counts[f"proto{others[s]}"] += 1
 
 
 def lan(addr, port, kind, count):
@@ -149,10 +159,11 @@ def lan(addr, port, kind, count):
                     replied.add(struct.unpack("!H", pkt[ihl + 4 : ihl + 6])[0])
         ok = len(replied & set(ids))
         failed = count - ok
-    elif kind == "proto253":
-        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, PROTO_EXPERIMENT)
+    elif kind.startswith("proto"):
+        # Starts like ports would (source, destination) for a port-aware parser.
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, int(kind[5:]))
         for _ in range(count):
-            s.sendto(b"lwb4", (addr, 0))
+            s.sendto(struct.pack("!HHI", 40000, port, 0) + b"lwb4-nat", (addr, 0))
         ok = count
     print(f"lan {kind} ok={ok} failed={failed}", flush=True)
 
@@ -194,6 +205,110 @@ def hold(addr, tcp_port, udp_port):
         time.sleep(0.2)
 
 
+def sink(addr, port):
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind((addr, port))
+    srv.listen(16)
+    print("sink ready", flush=True)
+    while True:
+        c, _ = srv.accept()
+        n = 0
+        while True:
+            data = c.recv(65536)
+            if not data:
+                break
+            n += len(data)
+        c.sendall(b"%d\n" % n)
+        c.close()
+
+
+IP_MTU_DISCOVER, IP_PMTUDISC_DO, IP_MTU, IP_RECVERR = 10, 2, 14, 11  # <linux/in.h>
+SO_EE_ORIGIN_ICMP = 2  # <linux/errqueue.h>
+
+
+def icmp_error_seen(s, want_type):
+    """The first ICMP error of the socket's error queue has type want_type."""
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        select.select([s], [], [], 0.2)
+        try:
+            _, anc, _, _ = s.recvmsg(2048, 512, socket.MSG_ERRQUEUE)
+        except BlockingIOError:
+            continue
+        for level, typ, data in anc:
+            if level == socket.IPPROTO_IP and typ == IP_RECVERR:
+                _, origin, icmp_type, code = struct.unpack("=IBBB", data[:7])
+                print(f"icmp error origin={origin} type={icmp_type} code={code}", flush=True)
+                return origin == SO_EE_ORIGIN_ICMP and icmp_type == want_type
+    return False
+
+
+def icmp_error(addr, port, kind):
+    if kind == "pmtu-udp":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO)
+        s.connect((addr, port))
+        for _ in range(20):
+            try:
+                s.send(b"p" * 1400)
+            except OSError:
+                pass
+            mtu = s.getsockopt(socket.IPPROTO_IP, IP_MTU)
+            if mtu < 1400:
+                break
+            time.sleep(0.1)
+        print(f"path mtu {mtu}", flush=True)
+        return 0 if mtu < 1400 else 1
+    if kind == "pmtu-tcp":
+        s = socket.create_connection((addr, port), timeout=5)
+        total = 1 << 20
+        s.sendall(b"t" * total)
+        s.shutdown(socket.SHUT_WR)
+        got = s.recv(64).strip()
+        mtu = s.getsockopt(socket.IPPROTO_IP, IP_MTU)
+        print(f"sent {total}, sink got {got.decode()}, path mtu {mtu}", flush=True)
+        return 0 if got == str(total).encode() and mtu < 1500 else 1
+    if kind == "ttl-udp":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 2)
+        s.setblocking(False)
+        s.sendto(b"ttl", (addr, port))
+        return 0 if icmp_error_seen(s, 11) else 1
+    if kind == "ttl-tcp":
+        s = socket.socket()
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 2)
+        s.setsockopt(socket.IPPROTO_IP, IP_RECVERR, 1)
+        s.settimeout(3)
+        try:
+            s.connect((addr, port))
+        except OSError as e:
+            print(f"connect: {e}", flush=True)
+            return 0 if e.errno == 113 else 1  # EHOSTUNREACH: from the time exceeded
+        return 1
+    if kind == "ttl-icmp":
+        s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, 2)
+        ident = random.randrange(1, 65536)
+        s.sendto(echo_request(ident, 1), (addr, 0))
+        deadline = time.time() + 3
+        while time.time() < deadline:
+            ready, _, _ = select.select([s], [], [], 0.2)
+            if not ready:
+                continue
+            pkt = s.recv(2048)
+            ihl = (pkt[0] & 0x0F) * 4
+            inner = pkt[ihl + 8 :]
+            if pkt[ihl] == 11 and len(inner) >= 28:
+                iihl = (inner[0] & 0x0F) * 4
+                quoted = struct.unpack("!H", inner[iihl + 4 : iihl + 6])[0]
+                print(f"time exceeded quoting echo id {quoted} (sent {ident})", flush=True)
+                return 0 if quoted == ident else 1
+        return 1
+    sys.exit(__doc__)
+
+
 def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (16384, 16384))
     mode = sys.argv[1]
@@ -204,6 +319,10 @@ def main():
         lan(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
     elif mode == "probe":
         sys.exit(probe(sys.argv[2], int(sys.argv[3])))
+    elif mode == "sink":
+        sink(sys.argv[2], int(sys.argv[3]))
+    elif mode == "icmperr":
+        sys.exit(icmp_error(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
     elif mode == "hold":
         hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
