@@ -261,11 +261,15 @@ def icmp_error(addr, port, kind):
         print(f"path mtu {mtu}", flush=True)
         return 0 if mtu < 1400 else 1
     if kind == "pmtu-tcp":
-        s = socket.create_connection((addr, port), timeout=5)
         total = 1 << 20
-        s.sendall(b"t" * total)
-        s.shutdown(socket.SHUT_WR)
-        got = s.recv(64).strip()
+        try:
+            s = socket.create_connection((addr, port), timeout=5)
+            s.sendall(b"t" * total)
+            s.shutdown(socket.SHUT_WR)
+            got = s.recv(64).strip()
+        except OSError as e:
+            print(f"sending {total} bytes: {e}", flush=True)
+            return 1
         mtu = s.getsockopt(socket.IPPROTO_IP, IP_MTU)
         print(f"sent {total}, sink got {got.decode()}, path mtu {mtu}", flush=True)
         return 0 if got == str(total).encode() and mtu < 1500 else 1
