@@ -15,6 +15,14 @@ hold:      flows.py hold ADDR TCP_PORT UDP_PORT   (against tests/lab/echo.py)
     Keeps one TCP connection and one UDP flow alive, 5 packets a second,
     printing the source port the echo server saw: "tcp PORT", "udp PORT",
     and "tcp closed" once the connection fails.
+churn:     flows.py churn ADDR PORT ATTEMPTS OPEN ITERS   (tests/nat/bench.sh)
+    Opens TCP connections to one destination until OPEN are open or ATTEMPTS
+    were made, then ITERS times closes a random one (RST) and opens a new one:
+    "churn open=<connected> failed=<fill failures> iters=.. churn_failed=.."
+connrate:  flows.py connrate ADDR FIRST_PORT NPORTS COUNT   COUNT sequential TCP
+    connects (each closed with RST) to ports FIRST_PORT.. in turn:
+    "connrate n=<connected> seconds=.. per_second=.."
+accept:    flows.py accept ADDR PORT...   accepts TCP on every PORT and holds the connections.
 sink:      flows.py sink ADDR PORT   reads TCP streams to the end, answers the byte count.
 icmperr:   flows.py icmperr ADDR PORT KIND   exit 0 when the ICMP error that KIND
     provokes reaches this (LAN) host's socket through the NAT:
@@ -205,6 +213,81 @@ def hold(addr, tcp_port, udp_port):
         time.sleep(0.2)
 
 
+RST_ON_CLOSE = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s
+
+
+def try_connect(addr, port, timeout):
+    s = socket.socket()
+    s.settimeout(timeout)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RST_ON_CLOSE)
+    try:
+        s.connect((addr, port))
+        return s
+    except OSError:
+        s.close()
+        return None
+
+
+def churn(addr, port, attempts, target, iters):
+    # A failed connect is a SYN the NAT dropped for want of a port; 0.2 s is
+    # far above a connect's time through the namespaces.
+    rng = random.Random(1)
+    socks, fill_failed = [], 0
+    for _ in range(attempts):
+        if len(socks) >= target:
+            break
+        s = try_connect(addr, port, 0.2)
+        if s:
+            socks.append(s)
+        else:
+            fill_failed += 1
+    opened = len(socks)
+    churn_failed = 0
+    for _ in range(iters if socks else 0):
+        socks.pop(rng.randrange(len(socks))).close()
+        time.sleep(0.002)
+        s = try_connect(addr, port, 0.2)
+        if s:
+            socks.append(s)
+        else:
+            churn_failed += 1
+    print(
+        f"churn open={opened} failed={fill_failed} iters={iters if opened else 0} "
+        f"churn_failed={churn_failed}",
+        flush=True,
+    )
+
+
+def connrate(addr, first_port, nports, count):
+    start = time.perf_counter()
+    n = 0
+    for i in range(count):
+        s = try_connect(addr, first_port + i % nports, 1.0)
+        if s:
+            n += 1
+            s.close()
+    took = time.perf_counter() - start
+    print(f"connrate n={n} seconds={took:.3f} per_second={n / took:.0f}", flush=True)
+
+
+def accept(addr, ports):
+    servers = []
+    for p in ports:
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((addr, p))
+        srv.listen(4096)
+        servers.append(srv)
+    print("accept ready", flush=True)
+    held = []
+    while True:
+        ready, _, _ = select.select(servers, [], [])
+        for srv in ready:
+            held.append(srv.accept()[0])
+            if len(held) > 12000:
+                held.pop(0).close()
+
+
 def sink(addr, port):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -323,6 +406,12 @@ def main():
         lan(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
     elif mode == "probe":
         sys.exit(probe(sys.argv[2], int(sys.argv[3])))
+    elif mode == "churn":
+        churn(sys.argv[2], int(sys.argv[3]), *map(int, sys.argv[4:7]))
+    elif mode == "connrate":
+        connrate(sys.argv[2], *map(int, sys.argv[3:6]))
+    elif mode == "accept":
+        accept(sys.argv[2], [int(p) for p in sys.argv[3:]])
     elif mode == "sink":
         sink(sys.argv[2], int(sys.argv[3]))
     elif mode == "icmperr":

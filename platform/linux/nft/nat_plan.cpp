@@ -156,6 +156,10 @@ class RuleBuilder {
     exprs_.push_back(VerdictExpr{NF_DROP});
     return text("drop");
   }
+  RuleBuilder& accept() {
+    exprs_.push_back(VerdictExpr{NF_ACCEPT});
+    return text("accept");
+  }
   RuleBuilder& snat(Ipv4Address a, uint16_t lo, uint16_t hi, bool ports) {
     exprs_.push_back(ImmediateExpr{kReg1, Bytes(a.bytes.begin(), a.bytes.end())});
     NatExpr nat{NFT_NAT_SNAT, NFPROTO_IPV4, kReg1, 0, 0, 0};
@@ -312,6 +316,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                                .oifname(sw)
                                .l4proto(f.proto)
                                .map_field(f.offset, f.csum_offset, f.name, "v2p")
+                               .accept()
                                .build());
   }
   egress.rules.push_back(RuleBuilder()
@@ -319,8 +324,10 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                              .l4proto(kProtoIcmp)
                              .icmp_type(kIcmpEchoRequest)
                              .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "v2p")
+                             .accept()
                              .build());
-  // Whatever escaped the mapping must still be inside the set (RFC 7597 §5.1).
+  // A mapped port is in the set by construction and accepted above; whatever
+  // escaped the mapping must still be inside the set (RFC 7597 §5.1).
   for (const Field& f : {kTcpSport, kUdpSport}) {
     drop_outside_set(egress.rules, RuleBuilder().oifname(sw).l4proto(f.proto), f.offset, "th sport",
                      mask, kCounterEgressPort);
@@ -357,6 +364,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                                 .ip_addr(false, a)
                                 .l4proto(f.proto)
                                 .map_field(f.offset, f.csum_offset, f.name, "p2v")
+                                .accept()
                                 .build());
   }
   ingress.rules.push_back(RuleBuilder()
@@ -365,6 +373,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                               .l4proto(kProtoIcmp)
                               .icmp_type(kIcmpEchoReply)
                               .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "p2v")
+                              .accept()
                               .build());
   // ICMP errors quote our packet: its source port (or echo id) is real on the
   // wire and must be virtual for conntrack to relate the error to the flow

@@ -136,11 +136,11 @@ TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
                        "oifname \"sw0\" meta l4proto != { icmp, tcp, udp } counter name "
                        "\"egress_protocol_dropped\" drop"));
   EXPECT_TRUE(
-      has_rule(egress, "oifname \"sw0\" meta l4proto tcp tcp sport set tcp sport map @v2p"));
+      has_rule(egress, "oifname \"sw0\" meta l4proto tcp tcp sport set tcp sport map @v2p accept"));
   EXPECT_TRUE(
-      has_rule(egress, "oifname \"sw0\" meta l4proto udp udp sport set udp sport map @v2p"));
+      has_rule(egress, "oifname \"sw0\" meta l4proto udp udp sport set udp sport map @v2p accept"));
   EXPECT_TRUE(has_rule(
-      egress, "oifname \"sw0\" meta l4proto icmp icmp type 8 icmp id set icmp id map @v2p"));
+      egress, "oifname \"sw0\" meta l4proto icmp icmp type 8 icmp id set icmp id map @v2p accept"));
   EXPECT_TRUE(has_rule(egress,
                        "oifname \"sw0\" meta l4proto tcp th sport & 0x03f0 != 0x0340 counter name "
                        "\"egress_port_dropped\" drop"));
@@ -160,9 +160,12 @@ TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
     if (r.text.find("tcp sport set") != std::string::npos) map_rule = &r;
   }
   ASSERT_NE(map_rule, nullptr);
-  auto* lookup = std::get_if<LookupExpr>(&map_rule->exprs[map_rule->exprs.size() - 2]);
-  auto* write = std::get_if<PayloadWriteExpr>(&map_rule->exprs.back());
-  ASSERT_TRUE(lookup && write);
+  // ... and ends the chain for the packet: a mapped port is in the set.
+  auto* lookup = std::get_if<LookupExpr>(&map_rule->exprs[map_rule->exprs.size() - 3]);
+  auto* write = std::get_if<PayloadWriteExpr>(&map_rule->exprs[map_rule->exprs.size() - 2]);
+  auto* verdict = std::get_if<VerdictExpr>(&map_rule->exprs.back());
+  ASSERT_TRUE(lookup && write && verdict);
+  EXPECT_EQ(verdict->code, NF_ACCEPT);
   EXPECT_EQ(lookup->set, "v2p");
   EXPECT_TRUE(lookup->has_dreg);
   EXPECT_EQ(write->offset, 0u);
@@ -186,10 +189,10 @@ TEST(NatPlan, IngressFiltersWithOneMaskAndMapsRealToVirtual) {
                                        "counter name \"inbound_dropped\" drop"));
   EXPECT_TRUE(has_rule(ingress, head + "meta l4proto != { icmp, tcp, udp } counter name "
                                        "\"inbound_dropped\" drop"));
-  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto tcp tcp dport set tcp dport map @p2v"));
-  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto udp udp dport set udp dport map @p2v"));
-  EXPECT_TRUE(
-      has_rule(ingress, head + "meta l4proto icmp icmp type 0 icmp id set icmp id map @p2v"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto tcp tcp dport set tcp dport map @p2v accept"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto udp udp dport set udp dport map @p2v accept"));
+  EXPECT_TRUE(has_rule(ingress,
+                       head + "meta l4proto icmp icmp type 0 icmp id set icmp id map @p2v accept"));
   // The quoted header of a "fragmentation needed" (type 3) about our UDP.
   EXPECT_TRUE(has_rule(ingress, head + "meta l4proto icmp icmp type 3 @th,64,8 69 @th,136,8 17 "
                                        "@th,160,32 192.0.2.2 @th,224,16 set @th,224,16 map @p2v"));
