@@ -16,8 +16,8 @@ hold:      flows.py hold ADDR TCP_PORT UDP_PORT   (against tests/lab/echo.py)
     printing the source port the echo server saw: "tcp PORT", "udp PORT",
     and "tcp closed" once the connection fails.
 churn:     flows.py churn ADDR PORT ATTEMPTS OPEN ITERS   (tests/nat/bench.sh)
-    Opens TCP connections to one destination until OPEN are open or ATTEMPTS
-    were made, then ITERS times closes a random one (RST) and opens a new one:
+    Opens TCP connections to one destination until OPEN are open, ATTEMPTS
+    were made or 64 failed in a row, then ITERS times closes a random one (RST) and opens a new one:
     "churn open=<connected> failed=<fill failures> iters=.. churn_failed=.."
 connrate:  flows.py connrate ADDR FIRST_PORT NPORTS COUNT   COUNT sequential TCP
     connects (each closed with RST) to ports FIRST_PORT.. in turn:
@@ -231,16 +231,19 @@ def try_connect(addr, port, timeout):
 def churn(addr, port, attempts, target, iters):
     # A failed connect is a SYN the NAT dropped for want of a port; 0.2 s is
     # far above a connect's time through the namespaces.
+    # 64 failures in a row: the NAT has nothing left for this destination.
     rng = random.Random(1)
-    socks, fill_failed = [], 0
+    socks, fill_failed, in_a_row = [], 0, 0
     for _ in range(attempts):
-        if len(socks) >= target:
+        if len(socks) >= target or in_a_row >= 64:
             break
         s = try_connect(addr, port, 0.2)
         if s:
             socks.append(s)
+            in_a_row = 0
         else:
             fill_failed += 1
+            in_a_row += 1
     opened = len(socks)
     churn_failed = 0
     for _ in range(iters if socks else 0):
