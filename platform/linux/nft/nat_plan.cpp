@@ -153,11 +153,15 @@ class RuleBuilder {
     return text(std::string("counter name \"") + name + "\"");
   }
   RuleBuilder& drop() {
-    exprs_.push_back(VerdictExpr{NF_DROP});
+    exprs_.push_back(VerdictExpr{NF_DROP, {}});
     return text("drop");
   }
+  RuleBuilder& jump(const std::string& chain) {
+    exprs_.push_back(VerdictExpr{NFT_JUMP, chain});
+    return text("jump " + chain);
+  }
   RuleBuilder& accept() {
-    exprs_.push_back(VerdictExpr{NF_ACCEPT});
+    exprs_.push_back(VerdictExpr{NF_ACCEPT, {}});
     return text("accept");
   }
   RuleBuilder& snat(Ipv4Address a, uint16_t lo, uint16_t hi, bool ports) {
@@ -301,26 +305,25 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
         RuleBuilder().oifname(sw).l4proto(proto).snat(a, first, last, true).build());
   }
 
-  Chain egress{"egress", "filter", NF_INET_POST_ROUTING, kPriorityEgress, {}};
+  // Only packets on the softwire (to or from the shared address) enter the
+  // per-packet work; everything else passes the base chains with one rule.
+  Chain egress{"to_softwire", "", 0, 0, {}};
   // Protocols without ports cannot share the address (RFC 7618 §7.1).
   egress.rules.push_back(RuleBuilder()
-                             .oifname(sw)
                              .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
                              .counter(kCounterEgressProtocol)
                              .drop()
                              .build());
   egress.rules.push_back(
-      RuleBuilder().oifname(sw).ip_addr(true, a, true).counter(kCounterEgressPort).drop().build());
+      RuleBuilder().ip_addr(true, a, true).counter(kCounterEgressPort).drop().build());
   for (const Field& f : {kTcpSport, kUdpSport}) {
     egress.rules.push_back(RuleBuilder()
-                               .oifname(sw)
                                .l4proto(f.proto)
                                .map_field(f.offset, f.csum_offset, f.name, "v2p")
                                .accept()
                                .build());
   }
   egress.rules.push_back(RuleBuilder()
-                             .oifname(sw)
                              .l4proto(kProtoIcmp)
                              .icmp_type(kIcmpEchoRequest)
                              .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "v2p")
@@ -329,47 +332,39 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
   // A mapped port is in the set by construction and accepted above; whatever
   // escaped the mapping must still be inside the set (RFC 7597 §5.1).
   for (const Field& f : {kTcpSport, kUdpSport}) {
-    drop_outside_set(egress.rules, RuleBuilder().oifname(sw).l4proto(f.proto), f.offset, "th sport",
-                     mask, kCounterEgressPort);
+    drop_outside_set(egress.rules, RuleBuilder().l4proto(f.proto), f.offset, "th sport", mask,
+                     kCounterEgressPort);
   }
   for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
-    drop_outside_set(egress.rules, RuleBuilder().oifname(sw).l4proto(kProtoIcmp).icmp_type(type),
-                     kIcmpIdOffset, "icmp id", mask, kCounterEgressPort);
+    drop_outside_set(egress.rules, RuleBuilder().l4proto(kProtoIcmp).icmp_type(type), kIcmpIdOffset,
+                     "icmp id", mask, kCounterEgressPort);
   }
 
-  Chain ingress{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}};
+  Chain ingress{"from_softwire", "", 0, 0, {}};
   // Nothing outside the set is accepted on the shared address (RFC 7596 §5.1).
   ingress.rules.push_back(RuleBuilder()
-                              .iifname(sw)
-                              .ip_addr(false, a)
                               .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
                               .counter(kCounterInbound)
                               .drop()
                               .build());
   for (const Field& f : {kTcpDport, kUdpDport}) {
-    drop_outside_set(ingress.rules, RuleBuilder().iifname(sw).ip_addr(false, a).l4proto(f.proto),
-                     f.offset, "th dport", mask, kCounterInbound);
+    drop_outside_set(ingress.rules, RuleBuilder().l4proto(f.proto), f.offset, "th dport", mask,
+                     kCounterInbound);
   }
   for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
-    drop_outside_set(
-        ingress.rules,
-        RuleBuilder().iifname(sw).ip_addr(false, a).l4proto(kProtoIcmp).icmp_type(type),
-        kIcmpIdOffset, "icmp id", mask, kCounterInbound);
+    drop_outside_set(ingress.rules, RuleBuilder().l4proto(kProtoIcmp).icmp_type(type),
+                     kIcmpIdOffset, "icmp id", mask, kCounterInbound);
   }
   // Real port -> virtual port before conntrack looks the reply up; a
   // reserved port misses the map and passes unchanged.
   for (const Field& f : {kTcpDport, kUdpDport}) {
     ingress.rules.push_back(RuleBuilder()
-                                .iifname(sw)
-                                .ip_addr(false, a)
                                 .l4proto(f.proto)
                                 .map_field(f.offset, f.csum_offset, f.name, "p2v")
                                 .accept()
                                 .build());
   }
   ingress.rules.push_back(RuleBuilder()
-                              .iifname(sw)
-                              .ip_addr(false, a)
                               .l4proto(kProtoIcmp)
                               .icmp_type(kIcmpEchoReply)
                               .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "p2v")
@@ -383,7 +378,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
   for (uint8_t type : {kIcmpUnreachable, kIcmpTimeExceeded}) {
     for (uint8_t proto : {kProtoTcp, kProtoUdp, kProtoIcmp}) {
       RuleBuilder b;
-      b.iifname(sw).ip_addr(false, a).l4proto(kProtoIcmp).icmp_type(type);
+      b.l4proto(kProtoIcmp).icmp_type(type);
       b.field_eq8(inner, kInnerVersionIhl).field_eq8(inner + 9, proto);
       b.field_eq_addr(inner + 12, a);
       uint32_t at = inner_l4;
@@ -411,10 +406,19 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                               .build());
   }
 
+  Chain ingress_base{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}};
+  ingress_base.rules.push_back(
+      RuleBuilder().iifname(sw).ip_addr(false, a).jump(ingress.name).build());
+  Chain egress_base{"egress", "filter", NF_INET_POST_ROUTING, kPriorityEgress, {}};
+  egress_base.rules.push_back(RuleBuilder().oifname(sw).jump(egress.name).build());
+
+  // A regular chain exists before the rule that jumps to it.
   plan.chains.push_back(std::move(ingress));
+  plan.chains.push_back(std::move(egress));
+  plan.chains.push_back(std::move(ingress_base));
   plan.chains.push_back(std::move(guard));
   plan.chains.push_back(std::move(snat));
-  plan.chains.push_back(std::move(egress));
+  plan.chains.push_back(std::move(egress_base));
   plan_forwards(c, plan);
 }
 
@@ -513,8 +517,11 @@ std::string NatPlan::to_text() const {
     out += " }\n\t}\n";
   }
   for (const Chain& c : chains) {
-    out += "\tchain " + c.name + " {\n\t\ttype " + c.type + " hook " + hook_name(c.hook) +
-           " priority " + std::to_string(c.priority) + "; policy accept;\n";
+    out += "\tchain " + c.name + " {\n";
+    if (!c.type.empty()) {
+      out += "\t\ttype " + c.type + " hook " + hook_name(c.hook) + " priority " +
+             std::to_string(c.priority) + "; policy accept;\n";
+    }
     for (const Rule& r : c.rules)
       out += "\t\t" + r.text + "\n";
     out += "\t}\n";

@@ -80,7 +80,8 @@ struct ImmediateExpr {
   Bytes data;
 };
 struct VerdictExpr {
-  int32_t code = 0;  // NF_ACCEPT, NF_DROP
+  int32_t code = 0;   // NF_ACCEPT, NF_DROP, NFT_JUMP
+  std::string chain;  // NFT_JUMP's target
 };
 struct CounterRefExpr {
   std::string name;  // a named counter object of the table
@@ -104,7 +105,7 @@ struct Rule {
 
 struct Chain {
   std::string name;
-  std::string type;   // "filter" or "nat"
+  std::string type;   // "filter" or "nat"; "": a regular chain (no hook)
   uint32_t hook = 0;  // NF_INET_*
   int32_t priority = 0;
   std::vector<Rule> rules;

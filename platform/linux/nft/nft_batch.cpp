@@ -166,6 +166,7 @@ struct ExprEncoder {
     nftnl_expr* e = nftnl_expr_alloc("immediate");
     nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
     nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, static_cast<uint32_t>(x.code));
+    if (!x.chain.empty()) nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, x.chain.c_str());
     return e;
   }
   nftnl_expr* operator()(const CounterRefExpr& x) const {
@@ -246,10 +247,12 @@ void add_chain(BatchWriter& w, const Chain& c) {
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, w.table());
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, c.name.c_str());
   nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FAMILY, NFPROTO_IPV4);
-  nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, c.type.c_str());
-  nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM, c.hook);
-  nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, c.priority);
-  nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  if (!c.type.empty()) {
+    nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, c.type.c_str());
+    nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM, c.hook);
+    nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, c.priority);
+    nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  }
   nlmsghdr* h = w.header(NFT_MSG_NEWCHAIN, NLM_F_CREATE, "chain " + c.name);
   nftnl_chain_nlmsg_build_payload(h, ch.get());
   w.commit(h);

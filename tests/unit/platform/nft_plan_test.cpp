@@ -128,30 +128,34 @@ TEST(NatPlan, SnatChainPreemptsFirewall4) {
 
 TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
   NatPlan p = must_plan(config(must_set(6, 6, 52)));
-  const Chain* egress = chain(p, "egress");
+  const Chain* base = chain(p, "egress");
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(base->hook, uint32_t{NF_INET_POST_ROUTING});
+  EXPECT_EQ(base->priority, 150);  // after srcnat
+  // One rule for every packet; only the softwire's enter the work.
+  ASSERT_EQ(base->rules.size(), 1u);
+  EXPECT_EQ(base->rules[0].text, "oifname \"sw0\" jump to_softwire");
+  const Chain* egress = chain(p, "to_softwire");
   ASSERT_NE(egress, nullptr);
-  EXPECT_EQ(egress->hook, uint32_t{NF_INET_POST_ROUTING});
-  EXPECT_EQ(egress->priority, 150);  // after srcnat
+  EXPECT_TRUE(egress->type.empty());  // a regular chain
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" meta l4proto != { icmp, tcp, udp } counter name "
+                       "meta l4proto != { icmp, tcp, udp } counter name "
                        "\"egress_protocol_dropped\" drop"));
+  EXPECT_TRUE(has_rule(egress, "meta l4proto tcp tcp sport set tcp sport map @v2p accept"));
+  EXPECT_TRUE(has_rule(egress, "meta l4proto udp udp sport set udp sport map @v2p accept"));
   EXPECT_TRUE(
-      has_rule(egress, "oifname \"sw0\" meta l4proto tcp tcp sport set tcp sport map @v2p accept"));
-  EXPECT_TRUE(
-      has_rule(egress, "oifname \"sw0\" meta l4proto udp udp sport set udp sport map @v2p accept"));
-  EXPECT_TRUE(has_rule(
-      egress, "oifname \"sw0\" meta l4proto icmp icmp type 8 icmp id set icmp id map @v2p accept"));
+      has_rule(egress, "meta l4proto icmp icmp type 8 icmp id set icmp id map @v2p accept"));
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" meta l4proto tcp th sport & 0x03f0 != 0x0340 counter name "
+                       "meta l4proto tcp th sport & 0x03f0 != 0x0340 counter name "
                        "\"egress_port_dropped\" drop"));
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" meta l4proto udp th sport < 1024 counter name "
+                       "meta l4proto udp th sport < 1024 counter name "
                        "\"egress_port_dropped\" drop"));
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" meta l4proto icmp icmp type 0 icmp id & 0x03f0 != 0x0340 "
+                       "meta l4proto icmp icmp type 0 icmp id & 0x03f0 != 0x0340 "
                        "counter name \"egress_port_dropped\" drop"));
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" ip saddr != 192.0.2.2 counter name "
+                       "ip saddr != 192.0.2.2 counter name "
                        "\"egress_port_dropped\" drop"));
 
   // The mapping rewrites the field in place and fixes the TCP checksum.
@@ -176,11 +180,15 @@ TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
 
 TEST(NatPlan, IngressFiltersWithOneMaskAndMapsRealToVirtual) {
   NatPlan p = must_plan(config(must_set(6, 6, 52)));
-  const Chain* ingress = chain(p, "ingress");
+  const Chain* base = chain(p, "ingress");
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(base->hook, uint32_t{NF_INET_PRE_ROUTING});
+  EXPECT_EQ(base->priority, -300);  // raw: before conntrack
+  ASSERT_EQ(base->rules.size(), 1u);
+  EXPECT_EQ(base->rules[0].text, "iifname \"sw0\" ip daddr 192.0.2.2 jump from_softwire");
+  const Chain* ingress = chain(p, "from_softwire");
   ASSERT_NE(ingress, nullptr);
-  EXPECT_EQ(ingress->hook, uint32_t{NF_INET_PRE_ROUTING});
-  EXPECT_EQ(ingress->priority, -300);  // raw: before conntrack
-  const std::string head = "iifname \"sw0\" ip daddr 192.0.2.2 ";
+  const std::string head;
   EXPECT_TRUE(has_rule(ingress, head + "meta l4proto tcp th dport & 0x03f0 != 0x0340 counter name "
                                        "\"inbound_dropped\" drop"));
   EXPECT_TRUE(has_rule(
@@ -206,8 +214,8 @@ TEST(NatPlan, IngressFiltersWithOneMaskAndMapsRealToVirtual) {
     if (r.text.find("tcp th dport & ") != std::string::npos) filter = &r;
   }
   ASSERT_NE(filter, nullptr);
-  auto* bitwise = std::get_if<BitwiseExpr>(&filter->exprs[7]);
-  auto* cmp = std::get_if<CmpExpr>(&filter->exprs[8]);
+  auto* bitwise = std::get_if<BitwiseExpr>(&filter->exprs[3]);
+  auto* cmp = std::get_if<CmpExpr>(&filter->exprs[4]);
   ASSERT_TRUE(bitwise && cmp);
   EXPECT_EQ(bitwise->mask, (Bytes{0x03, 0xf0}));
   EXPECT_EQ(bitwise->xor_, (Bytes{0x00, 0x00}));
