@@ -17,6 +17,8 @@ namespace {
 // Restores closer together than this wait for the timer, so that a process
 // fighting over the table cannot make lwb4d spin.
 constexpr int64_t kRestoreIntervalMs = 250;
+// Restores in a row on lost notifications alone (no foreign change seen).
+constexpr int kMaxLostRestores = 3;
 
 int64_t monotonic_ms() {
   timespec ts{};
@@ -150,6 +152,7 @@ Status NftStateSink::apply(const client::DesiredState& state) {
               plan->virtual_count);
   }
   plan_ = std::move(*plan);
+  lost_in_a_row_ = 0;
   // RFC 7596 §5.1: NAPT state of the old address or port set must go.
   if (binding_ && (binding_->address != state.ipv4 || binding_->ports != state.ports)) {
     flush_binding(*binding_);
@@ -203,13 +206,26 @@ void NftStateSink::on_monitor() {
     log_.logf(LogLevel::kWarning, "%s", change.error().reason().c_str());
     return;
   }
-  if (!change->changed && !change->lost) return;
+  if (!change->changed && !change->lost) {
+    lost_in_a_row_ = 0;
+    return;
+  }
   if (!plan_) return;  // nothing of ours to restore
   if (change->changed) {
+    lost_in_a_row_ = 0;
     log_.logf(LogLevel::kWarning, "nat: table ip %s changed by another process (pid %u, %s)",
               settings_.table.c_str(), change->pid,
               change->process.empty() ? "?" : change->process.c_str());
   } else {
+    // Our own restore notifies ~2 per port; should even those overflow the
+    // socket, restoring on every loss would never end.
+    if (++lost_in_a_row_ > kMaxLostRestores) {
+      if (lost_in_a_row_ == kMaxLostRestores + 1) {
+        log_.logf(LogLevel::kError,
+                  "nat: nftables notifications keep overflowing; no more restores on loss alone");
+      }
+      return;
+    }
     log_.logf(LogLevel::kWarning, "nat: nftables notifications lost; restoring table ip %s",
               settings_.table.c_str());
   }

@@ -77,6 +77,7 @@ class NftStateSink final : public StateSink {
   std::vector<NatStatus::Forward> forward_status_;
   std::vector<PortRange> reserved_;  // inside the current set
   bool restore_pending_ = false;
+  int lost_in_a_row_ = 0;
   int64_t last_restore_ms_ = -1'000'000;
   uint64_t restored_ = 0;
   uint64_t flushed_ = 0;
