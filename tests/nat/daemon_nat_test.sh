@@ -189,8 +189,9 @@ check "status: restored counted" test "$(st 's["nat"]["restored"]')" -ge 1
 check "log: the change and the restore" log_has "table ip lwb4 restored"
 cpe_nft delete table ip lwb4
 check "a deleted table is back within 1 s" wait_for 1 table_present
-check "the restored table confines to PSID 52 again" \
-  eval "cpe_nft list table ip lwb4 | grep -q 'tcp sport & 1008 != 832 counter'"
+# Not `nft list | grep -q` under pipefail: grep's early exit can kill nft.
+listing_has() { grep -qF -- "$1" <<<"$(cpe_nft list table ip lwb4)"; }
+check "the restored table confines to PSID 52 again" listing_has "tcp sport & 1008 != 832 counter"
 
 echo "== port-set change: conntrack of the old set flushed, new flows in the new set"
 lab_inet_echo tcp 7000

@@ -347,16 +347,9 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                               .counter(kCounterInbound)
                               .drop()
                               .build());
-  for (const Field& f : {kTcpDport, kUdpDport}) {
-    drop_outside_set(ingress.rules, RuleBuilder().l4proto(f.proto), f.offset, "th dport", mask,
-                     kCounterInbound);
-  }
-  for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
-    drop_outside_set(ingress.rules, RuleBuilder().l4proto(kProtoIcmp).icmp_type(type),
-                     kIcmpIdOffset, "icmp id", mask, kCounterInbound);
-  }
-  // Real port -> virtual port before conntrack looks the reply up; a
-  // reserved port misses the map and passes unchanged.
+  // Real port -> virtual port before conntrack looks the reply up. A port
+  // the map knows is in the set: accepted at once. A reserved port misses
+  // the map and goes on to the set checks.
   for (const Field& f : {kTcpDport, kUdpDport}) {
     ingress.rules.push_back(RuleBuilder()
                                 .l4proto(f.proto)
@@ -370,6 +363,14 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                               .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "p2v")
                               .accept()
                               .build());
+  for (const Field& f : {kTcpDport, kUdpDport}) {
+    drop_outside_set(ingress.rules, RuleBuilder().l4proto(f.proto), f.offset, "th dport", mask,
+                     kCounterInbound);
+  }
+  for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
+    drop_outside_set(ingress.rules, RuleBuilder().l4proto(kProtoIcmp).icmp_type(type),
+                     kIcmpIdOffset, "icmp id", mask, kCounterInbound);
+  }
   // ICMP errors quote our packet: its source port (or echo id) is real on the
   // wire and must be virtual for conntrack to relate the error to the flow
   // (RFC 5508 §4.1; PMTUD needs it, RFC 1191).
