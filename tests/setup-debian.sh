@@ -13,7 +13,7 @@ build) ;;
 lab | all)
   packages+=(
     kea-dhcp4-server kea-dhcp6-server nftables iproute2 iputils-ping tcpdump
-    python3 procps shellcheck isc-dhcp-client
+    python3 procps shellcheck isc-dhcp-client iperf3
   )
   ;;
 *)
