@@ -7,8 +7,9 @@ far side:  flows.py far ADDR PORT SHARED OFFSET PSID_LEN PSID
     "far tcp=<distinct> tcp_out=<outside the set> udp=.. udp_out=.. icmp=.. icmp_out=..
      proto253=.. proto47=.. proto33=.. proto132=.. proto136=.." (packets of the
     IP protocols without a port set: RFC 3692 experiment, GRE, DCCP, SCTP, UDP-Lite)
-LAN side:  flows.py lan ADDR PORT KIND COUNT   (KIND: tcp, udp, icmp, protoN)
-    Opens COUNT flows of KIND to ADDR (one destination) and prints
+LAN side:  flows.py lan ADDR PORT KIND COUNT [TIMEOUT]   (KIND: tcp, udp, icmp, protoN)
+    Opens COUNT flows of KIND to ADDR (one destination; a TCP connect waits
+    TIMEOUT seconds, default 0.3) and prints
     "lan KIND ok=<flows that worked> failed=<flows that did not>".
 probe:     flows.py probe ADDR PORT   exit 0 when a TCP connect succeeds.
 hold:      flows.py hold ADDR TCP_PORT UDP_PORT   (against tests/lab/echo.py)
@@ -119,13 +120,13 @@ def far(addr, port, shared, a, k, psid):
                 counts[f"proto{others[s]}"] += 1
 
 
-def lan(addr, port, kind, count):
+def lan(addr, port, kind, count, timeout=0.3):
     ok = failed = 0
     keep = []
     if kind == "tcp":
         for _ in range(count):
             s = socket.socket()
-            s.settimeout(0.3)
+            s.settimeout(timeout)
             try:
                 s.connect((addr, port))
                 keep.append(s)
@@ -422,7 +423,7 @@ def main():
         addr, port, shared = sys.argv[2], int(sys.argv[3]), sys.argv[4]
         far(addr, port, shared, *map(int, sys.argv[5:8]))
     elif mode == "lan":
-        lan(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))
+        lan(sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), *map(float, sys.argv[6:7]))
     elif mode == "probe":
         sys.exit(probe(sys.argv[2], int(sys.argv[3])))
     elif mode == "churn":
