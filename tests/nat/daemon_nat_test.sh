@@ -221,6 +221,13 @@ check "conntrack entries of the old set flushed (counted)" \
 check "the established TCP connection is gone (reset on its next segment)" \
   wait_for 3 grep -q '^tcp closed' "$hold_log"
 check "the UDP flow continues from a port of PSID 53" wait_for 3 last_udp_in 53
+# Fragments: conntrack reassembles before the table sees the datagram, and
+# the translated datagram is fragmented again on the way out (and back).
+big=$(lab_exec lan "${flows[@]}" bigudp "$LAB_INET_V4" 7001 4000 || true)
+echo "    $big"
+check "a 4000-byte UDP datagram in fragments goes out and back whole" \
+  equals "$(field bytes "$big")" 4000
+check "... from a port of PSID 53" in_psid "$(field port "$big")" 53
 : >"$dir/far.out"
 ip netns exec "$(lab_ns inet)" "${flows[@]}" far "$LAB_INET_V4" "$far_port" "$shared" 6 6 53 >"$dir/far.out" &
 far_pid=$!

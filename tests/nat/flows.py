@@ -24,6 +24,9 @@ connrate:  flows.py connrate ADDR FIRST_PORT NPORTS COUNT   COUNT sequential TCP
     connects (each closed with RST) to ports FIRST_PORT.. in turn:
     "connrate n=<connected> seconds=.. per_second=.."
 accept:    flows.py accept ADDR PORT...   accepts TCP on every PORT and holds the connections.
+bigudp:    flows.py bigudp ADDR PORT SIZE   one SIZE-byte datagram, fragmented
+    (no DF), to tests/lab/echo.py; exit 0 when the whole echo comes back,
+    printing "bigudp port=<source port the echo server saw> bytes=<echoed>"
 sink:      flows.py sink ADDR PORT   reads TCP streams to the end, answers the byte count.
 icmperr:   flows.py icmperr ADDR PORT KIND   exit 0 when the ICMP error that KIND
     provokes reaches this (LAN) host's socket through the NAT:
@@ -308,6 +311,26 @@ def accept(addr, ports):
                 held.pop(0).close()
 
 
+def big_udp(addr, port, size):
+    IP_PMTUDISC_DONT = 0  # <linux/in.h>
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT)
+    s.settimeout(2)
+    payload = bytes(i % 251 for i in range(size))
+    for _ in range(3):
+        s.sendto(payload, (addr, port))
+        try:
+            data = s.recv(65536)
+        except OSError:
+            continue
+        head, _, body = data.partition(b"\n")
+        peer = head.split()
+        print(f"bigudp port={peer[2].decode() if len(peer) == 3 else '?'} bytes={len(body)}")
+        return 0 if body == payload else 1
+    print("bigudp no answer")
+    return 1
+
+
 def sink(addr, port):
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -432,6 +455,8 @@ def main():
         connrate(sys.argv[2], *map(int, sys.argv[3:6]))
     elif mode == "accept":
         accept(sys.argv[2], [int(p) for p in sys.argv[3:]])
+    elif mode == "bigudp":
+        sys.exit(big_udp(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
     elif mode == "sink":
         sink(sys.argv[2], int(sys.argv[3]))
     elif mode == "icmperr":
