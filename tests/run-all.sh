@@ -50,6 +50,7 @@ tests/lab/pcp_test.sh build/dev
 step "nat: port-set NAT in nftables, every port of the set and none outside"
 tests/nat/portset_nat_test.sh build/dev
 tests/nat/portset_nat_test.sh build/dev 4 8 18
+tests/nat/daemon_nat_test.sh build/dev
 
 step "vm: the softwire on a kernel with ip6_tunnel (user-mode-linux)"
 cmake --preset vm >/dev/null

@@ -13,7 +13,7 @@ build) ;;
 lab | all)
   packages+=(
     kea-dhcp4-server kea-dhcp6-server nftables iproute2 iputils-ping tcpdump
-    python3 procps shellcheck isc-dhcp-client busybox-static
+    python3 procps shellcheck isc-dhcp-client busybox-static iperf3
   )
   ;;
 *)

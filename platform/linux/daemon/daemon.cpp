@@ -8,6 +8,9 @@
 
 #include "daemon/clock_sample.hpp"
 #include "netlink/netlink_state_sink.hpp"
+#if LWB4_HAVE_NFT
+#include "nft/nft_state_sink.hpp"
+#endif
 
 namespace lwb4::platform {
 namespace {
@@ -119,6 +122,7 @@ Status Daemon::setup() {
   } else {
     sink_ = std::make_unique<LoggingStateSink>(log_);
   }
+  if (auto st = open_nat(); !st) return st;
 
   if (!config_.script.empty()) {
     if (::access(config_.script.c_str(), X_OK) < 0) {
@@ -133,7 +137,9 @@ Status Daemon::setup() {
   control_ = std::move(*control);
 
   for (auto [fd, kind] : {std::pair{signals_->fd(), kSignal}, std::pair{timer_->fd(), kTimer},
-                          std::pair{uplink_->fd(), kNetlink}, std::pair{dhcp_->fd(), kDhcp}}) {
+                          std::pair{uplink_->fd(), kNetlink}, std::pair{dhcp_->fd(), kDhcp},
+                          std::pair{sink_->watch_fd(), kSink}}) {
+    if (fd < 0) continue;
     if (auto st = loop_->add(fd, kind); !st) return st;
   }
 
@@ -168,6 +174,23 @@ Status Daemon::setup() {
   }
   engine_.emplace(std::move(engine_config), random_);
   return {};
+}
+
+// --nat: the nftables port-set table around the softwire sink. The default
+// follows --kernel: a stand-in softwire (--kernel none) asks for it.
+Status Daemon::open_nat() {
+  bool on = config_.nat.value_or(config_.kernel == KernelBackend::kNetlink);
+  if (!on) return {};
+#if LWB4_HAVE_NFT
+  auto nat = NftStateSink::open(NftStateSink::settings_from(config_), std::move(sink_), log_);
+  if (!nat) return nat.error();
+  sink_ = std::move(*nat);
+  return {};
+#else
+  if (config_.nat) return make_error("--nat on: lwb4d was built without nftables (libnftnl)");
+  log_.log(LogLevel::kWarning, "built without nftables: NAT is not confined to the port set");
+  return {};
+#endif
 }
 
 void Daemon::update_log_target() {
@@ -230,6 +253,9 @@ void Daemon::handle(const Event& e) {
       break;
     case kPcp:
       if (pcp_) pcp_->on_readable(e.token.fd, buffer_, now_);
+      break;
+    case kSink:
+      sink_->on_watch_readable();
       break;
   }
 }
@@ -403,6 +429,7 @@ DaemonStatus Daemon::snapshot() const {
   s.other_clients = other_clients_;
   s.tunnel_interface = tunnel_interface(config_, applied_.has_value());
   s.now = now_;
+  sink_->fill_status(s);
   return s;
 }
 

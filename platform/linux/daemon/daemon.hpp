@@ -46,9 +46,11 @@ class Daemon {
     kNetlink,
     kControlListen,
     kControlConnection,
-    kPcp
+    kPcp,
+    kSink
   };
 
+  Status open_nat();
   void handle(const Event& event);
   void on_signal();
   void on_timer();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -49,6 +50,13 @@ constexpr std::string_view kUsage =
     "  --pcp-ports N            ports to ask for, 1..65535 (default 2048;\n"
     "                           65535: as many as possible)\n"
     "  --pcp-parity             ask for port parity preservation (RFC 7753 §4.1)\n"
+    "  --nat on|off             confine NAT to the port set in nftables (default\n"
+    "                           on with --kernel netlink; with --kernel none it\n"
+    "                           only sets up NAT, on the device --softwire names)\n"
+    "  --reserve-ports LIST     ports kept out of the NAT pool, e.g. 22,8080-8081\n"
+    "  --forward P:EXT:ADDR:PORT  forward tcp|udp port EXT of the shared address\n"
+    "                           to ADDR:PORT on the LAN (repeatable)\n"
+    "  --nft-table NAME         the nftables table (default lwb4)\n"
     "  --log-level LEVEL        error, warning, notice, info (default) or debug\n"
     "  --syslog                 log to syslog instead of stderr\n"
     "  --foreground             do not detach (logs stay on stderr)\n"
@@ -69,9 +77,10 @@ constexpr std::string_view kUsage =
 struct KeySpec {
   std::string_view name;
   bool boolean;
+  bool repeatable = false;  // each occurrence appends
 };
 
-constexpr std::array<KeySpec, 29> kKeys = {{
+constexpr std::array<KeySpec, 33> kKeys = {{
     {"uplink", false},
     {"state-dir", false},
     {"control", false},
@@ -96,6 +105,10 @@ constexpr std::array<KeySpec, 29> kKeys = {{
     {"pcp-server", false},
     {"pcp-ports", false},
     {"pcp-parity", true},
+    {"nat", false},
+    {"reserve-ports", false},
+    {"forward", false, true},
+    {"nft-table", false},
     {"log-level", false},
     {"syslog", true},
     {"foreground", true},
@@ -188,6 +201,57 @@ bool is_interface_name(const std::string& v) {
          v.find_first_of("/: \t\n") == std::string::npos;
 }
 
+std::optional<uint16_t> parse_port(std::string_view text) {
+  if (text.empty() || text.size() > 5 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto n = parse_u32(text);
+  if (!n || *n == 0 || *n > 65535) return std::nullopt;
+  return static_cast<uint16_t>(*n);
+}
+
+// "22,8080-8081"
+std::optional<std::vector<PortRange>> parse_port_list(std::string_view text) {
+  std::vector<PortRange> out;
+  while (true) {
+    size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    size_t dash = item.find('-');
+    auto first = parse_port(item.substr(0, dash));
+    auto last = dash == std::string_view::npos ? first : parse_port(item.substr(dash + 1));
+    if (!first || !last || *last < *first) return std::nullopt;
+    out.push_back({*first, *last});
+    if (comma == std::string_view::npos) return out;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+// "tcp:2222:198.51.100.2:22"
+std::optional<PortForward> parse_forward(std::string_view text) {
+  PortForward f;
+  size_t c1 = text.find(':');
+  size_t c2 = c1 == std::string_view::npos ? c1 : text.find(':', c1 + 1);
+  size_t c3 = text.rfind(':');
+  if (c2 == std::string_view::npos || c3 <= c2) return std::nullopt;
+  std::string_view proto = text.substr(0, c1);
+  if (proto == "tcp") {
+    f.proto = 6;  // RFC 9293
+  } else if (proto == "udp") {
+    f.proto = 17;  // RFC 768
+  } else {
+    return std::nullopt;
+  }
+  auto ext = parse_port(text.substr(c1 + 1, c2 - c1 - 1));
+  auto addr = Ipv4Address::parse(text.substr(c2 + 1, c3 - c2 - 1));
+  auto port = parse_port(text.substr(c3 + 1));
+  if (!ext || !addr || !port || addr->is_zero()) return std::nullopt;
+  f.external_port = *ext;
+  f.lan_address = *addr;
+  f.lan_port = *port;
+  return f;
+}
+
 Status apply_setting(DaemonConfig& c, const Setting& s) {
   const std::string& v = s.value;
   if (s.key == "uplink" || s.key == "softwire") {
@@ -268,6 +332,35 @@ Status apply_setting(DaemonConfig& c, const Setting& s) {
     auto n = parse_u32(v);
     if (!n || *n == 0 || *n > 16) return value_error(s, "is not a PSID length (1..16)");
     c.psid_len = static_cast<uint8_t>(*n);
+  } else if (s.key == "nat") {
+    if (v == "on" || v == "yes") {
+      c.nat = true;
+    } else if (v == "off" || v == "no") {
+      c.nat = false;
+    } else {
+      return value_error(s, "is not on or off");
+    }
+  } else if (s.key == "reserve-ports") {
+    auto list = parse_port_list(v);
+    if (!list) return value_error(s, "is not a port list (e.g. 22,8080-8081; ports 1..65535)");
+    c.reserve_ports = std::move(*list);
+  } else if (s.key == "forward") {
+    auto f = parse_forward(v);
+    if (!f) return value_error(s, "is not tcp|udp:EXT_PORT:LAN_ADDRESS:PORT");
+    for (const PortForward& other : c.forwards) {
+      if (other.proto == f->proto && other.external_port == f->external_port) {
+        return value_error(s, "forwards an external port that is forwarded already");
+      }
+    }
+    c.forwards.push_back(*f);
+  } else if (s.key == "nft-table") {
+    bool ok = !v.empty() && v.size() <= 32 && std::isalpha(static_cast<unsigned char>(v[0])) &&
+              std::all_of(v.begin(), v.end(), [](char ch) {
+                return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+              });
+    if (!ok)
+      return value_error(s, "is not a table name (1..32 of A-Z a-z 0-9 _ -, a letter first)");
+    c.nft_table = v;
   } else if (s.key == "state-dir") {
     if (auto st = check_path(s); !st) return st;
     c.state_dir = v;
@@ -386,8 +479,9 @@ Result<CommandLine> parse_command_line(std::span<const std::string_view> args) {
       return make_error("unknown option '--%.*s' (try lwb4d --help)", quote_len(name), name.data());
     }
     bool seen = name == "config" ? out.config_file.has_value()
-                                 : std::any_of(out.settings.begin(), out.settings.end(),
-                                               [&](const Setting& s) { return s.key == name; });
+                                 : !spec->repeatable &&
+                                       std::any_of(out.settings.begin(), out.settings.end(),
+                                                   [&](const Setting& s) { return s.key == name; });
     if (seen) return make_error("--%.*s given twice", quote_len(name), name.data());
     if (spec && spec->boolean) {
       if (value) return make_error("--%.*s takes no value", quote_len(name), name.data());
@@ -426,7 +520,7 @@ Result<std::vector<Setting>> parse_config_text(std::string_view text, std::strin
     if (!spec) {
       return make_error("%sunknown key '%.*s'", where.c_str(), quote_len(key), key.data());
     }
-    for (size_t i = 0; i < out.size(); ++i) {
+    for (size_t i = 0; i < out.size() && !spec->repeatable; ++i) {
       if (out[i].key == key) {
         return make_error("%s%.*s already set on line %zu", where.c_str(), quote_len(key),
                           key.data(), lines[i]);
@@ -494,6 +588,10 @@ std::vector<std::string_view> keys_needing_restart(const DaemonConfig& running,
   if (running.pcp_server != reloaded.pcp_server) out.push_back("pcp-server");
   if (running.pcp_ports != reloaded.pcp_ports) out.push_back("pcp-ports");
   if (running.pcp_parity != reloaded.pcp_parity) out.push_back("pcp-parity");
+  if (running.nat != reloaded.nat) out.push_back("nat");
+  if (running.reserve_ports != reloaded.reserve_ports) out.push_back("reserve-ports");
+  if (running.forwards != reloaded.forwards) out.push_back("forward");
+  if (running.nft_table != reloaded.nft_table) out.push_back("nft-table");
   if (running.script != reloaded.script) out.push_back("script");
   if (running.user != reloaded.user) out.push_back("user");
   return out;

@@ -18,6 +18,7 @@
 #include "lwb4/client/engine.hpp"
 #include "lwb4/client/pcp_client.hpp"
 #include "lwb4/dhcp6/duid.hpp"
+#include "lwb4/portset/port_set.hpp"
 #include "lwb4/s46/rule_string.hpp"
 #include "lwb4/util/result.hpp"
 #include "lwb4/wire/ip.hpp"
@@ -28,6 +29,17 @@ constexpr std::string_view kDefaultStateDir = "/var/lib/lwb4";
 
 // Where Apply and Withdraw go: the kernel over rtnetlink, or only the log.
 enum class KernelBackend : uint8_t { kNetlink, kNone };
+
+// --forward PROTO:EXT_PORT:LAN_ADDR:PORT, an inbound port forward on the
+// shared address.
+struct PortForward {
+  uint8_t proto = 0;  // IPPROTO_TCP or IPPROTO_UDP
+  uint16_t external_port = 0;
+  Ipv4Address lan_address;
+  uint16_t lan_port = 0;
+
+  bool operator==(const PortForward&) const = default;
+};
 
 struct DaemonConfig {
   std::string uplink;                       // required
@@ -52,6 +64,11 @@ struct DaemonConfig {
   std::optional<Ipv6Prefix> prefix;  // MAP-E End-user prefix
   std::optional<uint8_t> psid_len;   // MAP-E PSID length when the server sends none
   bool legacy_map = false;           // draft-ietf-softwire-map-03 interface identifier
+  // Port-set NAT in nftables; default: on with the netlink kernel backend.
+  std::optional<bool> nat;
+  std::vector<PortRange> reserve_ports;  // kept out of the SNAT pool
+  std::vector<PortForward> forwards;     // --forward, repeatable
+  std::string nft_table{"lwb4"};
   LogLevel log_level = LogLevel::kInfo;
   bool syslog = false;
   bool foreground = false;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "daemon/logger.hpp"
+#include "daemon/status_report.hpp"
 #include "lwb4/client/desired_state.hpp"
 #include "lwb4/util/result.hpp"
 
@@ -20,6 +21,13 @@ class StateSink {
   virtual Status apply(const client::DesiredState& state) = 0;
   // Removes everything lwb4 configured; idempotent.
   virtual Status withdraw(std::string_view reason) = 0;
+
+  // A descriptor the daemon's loop watches for the sink (-1: none), and the
+  // sink's work when it is readable.
+  virtual int watch_fd() const { return -1; }
+  virtual void on_watch_readable() {}
+  // Adds what the sink knows to a status reply.
+  virtual void fill_status(DaemonStatus& status) const { (void)status; }
 };
 
 // "192.0.2.18 ports 1232-1235,... (offset 6, PSID-len 8, PSID 52: 1008

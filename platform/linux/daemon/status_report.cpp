@@ -236,6 +236,60 @@ std::string state_text(const client::DesiredState& s, const std::string& tunnel)
   return out;
 }
 
+void write_nat(JsonWriter& w, const std::optional<NatStatus>& nat) {
+  w.key("nat");
+  if (!nat) {
+    w.null();
+    return;
+  }
+  w.begin_object();
+  w.key("table").string(nat->table);
+  w.key("installed").boolean(nat->installed);
+  w.key("reserved").begin_array();
+  for (const PortRange& r : nat->reserved)
+    w.begin_array().number(r.first).number(r.last).end_array();
+  w.end_array();
+  w.key("pool");
+  if (nat->pool_size == 0) {
+    w.null();
+  } else {
+    w.begin_array()
+        .number(nat->pool_first)
+        .number(nat->pool_first + nat->pool_size - 1)
+        .end_array();
+  }
+  w.key("forwards").begin_array();
+  for (const NatStatus::Forward& f : nat->forwards) {
+    w.begin_object().key("forward").string(f.spec).key("active").boolean(f.active).end_object();
+  }
+  w.end_array();
+  w.key("dropped").begin_object();
+  for (const auto& [name, packets] : nat->dropped)
+    w.key(name.c_str()).number(static_cast<int64_t>(packets));
+  w.end_object();
+  w.key("restored").number(static_cast<int64_t>(nat->restored));
+  w.key("conntrack_flushed").number(static_cast<int64_t>(nat->conntrack_flushed));
+  w.end_object();
+}
+
+std::string nat_text(const NatStatus& nat) {
+  std::string out = "table ip " + nat.table + (nat.installed ? "" : " (not installed)");
+  if (nat.pool_size > 0) out += ", pool of " + std::to_string(nat.pool_size);
+  if (!nat.reserved.empty()) {
+    out += ", reserved";
+    for (const PortRange& r : nat.reserved) {
+      out += " " + std::to_string(r.first);
+      if (r.last != r.first) out += "-" + std::to_string(r.last);
+    }
+  }
+  for (const NatStatus::Forward& f : nat.forwards)
+    out += ", forward " + f.spec + (f.active ? "" : " (refused)");
+  for (const auto& [name, packets] : nat.dropped)
+    out += ", " + name + " " + std::to_string(packets);
+  if (nat.restored > 0) out += ", restored " + std::to_string(nat.restored) + "x";
+  return out;
+}
+
 }  // namespace
 
 std::string tunnel_interface(const DaemonConfig& config, bool state_applied) {
@@ -308,6 +362,7 @@ std::string status_json(const DaemonStatus& s) {
   w.end_object();
   w.key("other_clients").number(static_cast<int64_t>(s.other_clients));
   w.end_object();
+  write_nat(w, s.nat);
   w.end_object();
   return w.str() + "\n";
 }
@@ -347,6 +402,7 @@ std::string status_text(const DaemonStatus& s) {
   } else {
     out += line("ipv4", "none applied");
   }
+  if (s.nat) out += line("nat", nat_text(*s.nat));
   if (s.engine.applied != s.applied) {
     out += line("desired", s.engine.applied ? "differs from the applied state (apply failed?)"
                                             : "nothing (withdraw pending)");

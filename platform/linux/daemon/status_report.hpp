@@ -5,12 +5,15 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "daemon/daemon_config.hpp"
 #include "lwb4/client/clock.hpp"
 #include "lwb4/client/desired_state.hpp"
 #include "lwb4/client/engine.hpp"
 #include "lwb4/client/pcp_client.hpp"
+#include "lwb4/portset/port_set.hpp"
 
 namespace lwb4::platform {
 
@@ -29,6 +32,24 @@ struct PcpSnapshot {
   client::PcpCounters counters;
 };
 
+// The port-set NAT table (lwb4d --nat on).
+struct NatStatus {
+  std::string table;
+  bool installed = false;           // the table is in the kernel for the applied state
+  std::vector<PortRange> reserved;  // reserved ports inside the current set
+  uint16_t pool_first = 0;          // the SNAT pool (virtual ports); 0: plain SNAT
+  uint32_t pool_size = 0;
+  struct Forward {
+    std::string spec;     // "tcp:2222:198.51.100.2:22"
+    bool active = false;  // false: refused for the current set
+  };
+  std::vector<Forward> forwards;
+  // Packets the table dropped (RFC 7596 §5.1), by counter name.
+  std::vector<std::pair<std::string, uint64_t>> dropped;
+  uint64_t restored = 0;           // the table put back after someone else changed it
+  uint64_t conntrack_flushed = 0;  // entries deleted on address or port-set changes
+};
+
 struct DaemonStatus {
   std::string uplink;
   client::UplinkState uplink_state;
@@ -41,6 +62,7 @@ struct DaemonStatus {
   // DHCPv6 messages to an address shared with the uplink's other DHCPv6
   // client that were its, not ours: seen and left alone, not dropped.
   uint64_t other_clients = 0;
+  std::optional<NatStatus> nat;  // nullopt: --nat off
   client::TimePoint now;
 };
 

@@ -3,12 +3,14 @@
 //   lwb4-nft-apply apply|print --address A --oif DEV [--offset a --psid-len k
 //                  --psid p] [--reserve PORT]...
 //   lwb4-nft-apply remove
+//   lwb4-nft-apply flush-conntrack --address A
 // Exit status: 0 done, 1 the kernel refused, 2 bad arguments.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "nft/conntrack_flush.hpp"
 #include "nft/nat_plan.hpp"
 #include "nft/nft_batch.hpp"
 
@@ -21,7 +23,8 @@ int usage(const char* reason) {
   std::fprintf(stderr,
                "lwb4-nft-apply: %s\nusage: lwb4-nft-apply apply|print --address A --oif DEV "
                "[--offset a --psid-len k --psid p | --first P --count N] [--reserve PORT]...\n"
-               "       lwb4-nft-apply remove\n",
+               "       lwb4-nft-apply remove\n"
+               "       lwb4-nft-apply flush-conntrack --address A\n",
                reason);
   return kExitUsage;
 }
@@ -39,10 +42,22 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage("missing command");
   std::string_view command = argv[1];
   if (command == "remove") {
-    if (Status st = nft::remove_table(); !st) {
+    if (Status st = nft::remove_table(nft::kDefaultTable); !st) {
       std::fprintf(stderr, "lwb4-nft-apply: %s\n", st.error().reason().c_str());
       return kExitFailure;
     }
+    return 0;
+  }
+  if (command == "flush-conntrack") {
+    if (argc != 4 || std::string_view(argv[2]) != "--address") return usage("needs --address A");
+    auto a = Ipv4Address::parse(argv[3]);
+    if (!a) return usage(a.error().reason().c_str());
+    auto n = nft::flush_conntrack(*a);
+    if (!n) {
+      std::fprintf(stderr, "lwb4-nft-apply: %s\n", n.error().reason().c_str());
+      return kExitFailure;
+    }
+    std::printf("flushed %zu conntrack entries of %s\n", *n, a->to_string().c_str());
     return 0;
   }
   if (command != "apply" && command != "print") return usage("unknown command");

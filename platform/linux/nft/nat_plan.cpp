@@ -8,6 +8,7 @@
 #include <net/if.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 
@@ -34,6 +35,8 @@ constexpr int32_t kPrioritySnat = NF_IP_PRI_NAT_SRC - 1;     // pre-empts fw4's 
 constexpr int32_t kPriorityEgress = NF_IP_PRI_NAT_SRC + 50;  // after every SNAT
 constexpr int32_t kPriorityIngress = NF_IP_PRI_RAW;          // after defrag, before conntrack
 constexpr int32_t kPriorityGuard = NF_IP_PRI_MANGLE;         // after conntrack, before DNAT
+constexpr int32_t kPriorityDnat = NF_IP_PRI_NAT_DST - 1;     // pre-empts fw4's dstnat
+constexpr size_t kMaxTableName = 32;
 
 Bytes be16(uint16_t v) {
   return {static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
@@ -123,6 +126,10 @@ class RuleBuilder {
         RangeExpr{kReg1, NFT_RANGE_EQ, be16(lo), be16(hi)});
     return text(field + " " + std::to_string(lo) + "-" + std::to_string(hi));
   }
+  RuleBuilder& field_eq16(uint32_t offset, const std::string& field, uint16_t v) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2}, CmpExpr{kReg1, NFT_CMP_EQ, be16(v)});
+    return text(field + " " + std::to_string(v));
+  }
   RuleBuilder& field_eq8(uint32_t offset, uint8_t v) {
     add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 1}, CmpExpr{kReg1, NFT_CMP_EQ, u8(v)});
     return text("@th," + std::to_string(offset * 8) + ",8 " + std::to_string(v));
@@ -151,8 +158,16 @@ class RuleBuilder {
     return text(std::string("counter name \"") + name + "\"");
   }
   RuleBuilder& drop() {
-    exprs_.push_back(VerdictExpr{NF_DROP});
+    exprs_.push_back(VerdictExpr{NF_DROP, {}});
     return text("drop");
+  }
+  RuleBuilder& jump(const std::string& chain) {
+    exprs_.push_back(VerdictExpr{NFT_JUMP, chain});
+    return text("jump " + chain);
+  }
+  RuleBuilder& accept() {
+    exprs_.push_back(VerdictExpr{NF_ACCEPT, {}});
+    return text("accept");
   }
   RuleBuilder& snat(Ipv4Address a, uint16_t lo, uint16_t hi, bool ports) {
     exprs_.push_back(ImmediateExpr{kReg1, Bytes(a.bytes.begin(), a.bytes.end())});
@@ -168,6 +183,14 @@ class RuleBuilder {
     }
     exprs_.push_back(nat);
     return text(t);
+  }
+
+  RuleBuilder& dnat(Ipv4Address a, uint16_t port) {
+    exprs_.push_back(ImmediateExpr{kReg1, Bytes(a.bytes.begin(), a.bytes.end())});
+    exprs_.push_back(ImmediateExpr{kReg2, be16(port)});
+    exprs_.push_back(
+        NatExpr{NFT_NAT_DNAT, NFPROTO_IPV4, kReg1, kReg2, kReg2, NF_NAT_RANGE_PROTO_SPECIFIED});
+    return text("dnat ip to " + a.to_string() + ":" + std::to_string(port));
   }
 
   Rule build() { return Rule{std::move(exprs_), std::move(text_)}; }
@@ -219,11 +242,30 @@ std::optional<uint16_t> virtual_window(uint32_t n, const std::vector<uint16_t>& 
   }
 }
 
+// Inbound port forwards: DNAT ahead of fw4. The external ports are reserved,
+// so the ingress map and the pool guard leave them alone.
+void plan_forwards(const NatConfig& c, NatPlan& plan) {
+  if (c.forwards.empty()) return;
+  Chain dnat{"dnat", "nat", NF_INET_PRE_ROUTING, kPriorityDnat, {}};
+  for (const Forward& f : c.forwards) {
+    const Field& port = f.proto == kProtoTcp ? kTcpDport : kUdpDport;
+    dnat.rules.push_back(RuleBuilder()
+                             .iifname(c.oifname)
+                             .ip_addr(false, c.address)
+                             .l4proto(f.proto)
+                             .field_eq16(port.offset, port.name, f.external_port)
+                             .dnat(f.lan_address, f.lan_port)
+                             .build());
+  }
+  plan.chains.push_back(std::move(dnat));
+}
+
 void plan_full(const NatConfig& c, NatPlan& plan) {
   Chain snat{"snat", "nat", NF_INET_POST_ROUTING, kPrioritySnat, {}};
   // An unshared address: plain SNAT, every port and protocol (RFC 7596 §5.1).
   snat.rules.push_back(RuleBuilder().oifname(c.oifname).snat(c.address, 0, 0, false).build());
   plan.chains.push_back(std::move(snat));
+  plan_forwards(c, plan);
 }
 
 // Drops a port or ICMP id outside the set with the O(1) tests of
@@ -276,75 +318,72 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
         RuleBuilder().oifname(sw).l4proto(proto).snat(a, first, last, true).build());
   }
 
-  Chain egress{"egress", "filter", NF_INET_POST_ROUTING, kPriorityEgress, {}};
+  // Only packets on the softwire (to or from the shared address) enter the
+  // per-packet work; everything else passes the base chains with one rule.
+  Chain egress{"to_softwire", "", 0, 0, {}};
   // Protocols without ports cannot share the address (RFC 7618 §7.1).
   egress.rules.push_back(RuleBuilder()
-                             .oifname(sw)
                              .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
                              .counter(kCounterEgressProtocol)
                              .drop()
                              .build());
   egress.rules.push_back(
-      RuleBuilder().oifname(sw).ip_addr(true, a, true).counter(kCounterEgressPort).drop().build());
+      RuleBuilder().ip_addr(true, a, true).counter(kCounterEgressPort).drop().build());
   for (const Field& f : {kTcpSport, kUdpSport}) {
     egress.rules.push_back(RuleBuilder()
-                               .oifname(sw)
                                .l4proto(f.proto)
                                .map_field(f.offset, f.csum_offset, f.name, "v2p")
+                               .accept()
                                .build());
   }
   egress.rules.push_back(RuleBuilder()
-                             .oifname(sw)
                              .l4proto(kProtoIcmp)
                              .icmp_type(kIcmpEchoRequest)
                              .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "v2p")
+                             .accept()
                              .build());
-  // Whatever escaped the mapping must still be inside the set (RFC 7597 §5.1).
+  // A mapped port is in the set by construction and accepted above; whatever
+  // escaped the mapping must still be inside the set (RFC 7597 §5.1).
   for (const Field& f : {kTcpSport, kUdpSport}) {
-    drop_outside_set(egress.rules, RuleBuilder().oifname(sw).l4proto(f.proto), f.offset, "th sport",
-                     mask, kCounterEgressPort);
+    drop_outside_set(egress.rules, RuleBuilder().l4proto(f.proto), f.offset, "th sport", mask,
+                     kCounterEgressPort);
   }
   for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
-    drop_outside_set(egress.rules, RuleBuilder().oifname(sw).l4proto(kProtoIcmp).icmp_type(type),
-                     kIcmpIdOffset, "icmp id", mask, kCounterEgressPort);
+    drop_outside_set(egress.rules, RuleBuilder().l4proto(kProtoIcmp).icmp_type(type), kIcmpIdOffset,
+                     "icmp id", mask, kCounterEgressPort);
   }
 
-  Chain ingress{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}};
+  Chain ingress{"from_softwire", "", 0, 0, {}};
   // Nothing outside the set is accepted on the shared address (RFC 7596 §5.1).
   ingress.rules.push_back(RuleBuilder()
-                              .iifname(sw)
-                              .ip_addr(false, a)
                               .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
                               .counter(kCounterInbound)
                               .drop()
                               .build());
-  for (const Field& f : {kTcpDport, kUdpDport}) {
-    drop_outside_set(ingress.rules, RuleBuilder().iifname(sw).ip_addr(false, a).l4proto(f.proto),
-                     f.offset, "th dport", mask, kCounterInbound);
-  }
-  for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
-    drop_outside_set(
-        ingress.rules,
-        RuleBuilder().iifname(sw).ip_addr(false, a).l4proto(kProtoIcmp).icmp_type(type),
-        kIcmpIdOffset, "icmp id", mask, kCounterInbound);
-  }
-  // Real port -> virtual port before conntrack looks the reply up; a
-  // reserved port misses the map and passes unchanged.
+  // Real port -> virtual port before conntrack looks the reply up. A port
+  // the map knows is in the set: accepted at once. A reserved port misses
+  // the map and goes on to the set checks.
   for (const Field& f : {kTcpDport, kUdpDport}) {
     ingress.rules.push_back(RuleBuilder()
-                                .iifname(sw)
-                                .ip_addr(false, a)
                                 .l4proto(f.proto)
                                 .map_field(f.offset, f.csum_offset, f.name, "p2v")
+                                .accept()
                                 .build());
   }
   ingress.rules.push_back(RuleBuilder()
-                              .iifname(sw)
-                              .ip_addr(false, a)
                               .l4proto(kProtoIcmp)
                               .icmp_type(kIcmpEchoReply)
                               .map_field(kIcmpId.offset, kIcmpId.csum_offset, kIcmpId.name, "p2v")
+                              .accept()
                               .build());
+  for (const Field& f : {kTcpDport, kUdpDport}) {
+    drop_outside_set(ingress.rules, RuleBuilder().l4proto(f.proto), f.offset, "th dport", mask,
+                     kCounterInbound);
+  }
+  for (uint8_t type : {kIcmpEchoRequest, kIcmpEchoReply}) {
+    drop_outside_set(ingress.rules, RuleBuilder().l4proto(kProtoIcmp).icmp_type(type),
+                     kIcmpIdOffset, "icmp id", mask, kCounterInbound);
+  }
   // ICMP errors quote our packet: its source port (or echo id) is real on the
   // wire and must be virtual for conntrack to relate the error to the flow
   // (RFC 5508 §4.1; PMTUD needs it, RFC 1191).
@@ -353,7 +392,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
   for (uint8_t type : {kIcmpUnreachable, kIcmpTimeExceeded}) {
     for (uint8_t proto : {kProtoTcp, kProtoUdp, kProtoIcmp}) {
       RuleBuilder b;
-      b.iifname(sw).ip_addr(false, a).l4proto(kProtoIcmp).icmp_type(type);
+      b.l4proto(kProtoIcmp).icmp_type(type);
       b.field_eq8(inner, kInnerVersionIhl).field_eq8(inner + 9, proto);
       b.field_eq_addr(inner + 12, a);
       uint32_t at = inner_l4;
@@ -381,10 +420,20 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                               .build());
   }
 
+  Chain ingress_base{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}};
+  ingress_base.rules.push_back(
+      RuleBuilder().iifname(sw).ip_addr(false, a).jump(ingress.name).build());
+  Chain egress_base{"egress", "filter", NF_INET_POST_ROUTING, kPriorityEgress, {}};
+  egress_base.rules.push_back(RuleBuilder().oifname(sw).jump(egress.name).build());
+
+  // A regular chain exists before the rule that jumps to it.
   plan.chains.push_back(std::move(ingress));
+  plan.chains.push_back(std::move(egress));
+  plan.chains.push_back(std::move(ingress_base));
   plan.chains.push_back(std::move(guard));
   plan.chains.push_back(std::move(snat));
-  plan.chains.push_back(std::move(egress));
+  plan.chains.push_back(std::move(egress_base));
+  plan_forwards(c, plan);
 }
 
 const char* hook_name(uint32_t hook) {
@@ -393,18 +442,57 @@ const char* hook_name(uint32_t hook) {
 
 }  // namespace
 
+std::string describe(const Forward& f) {
+  return std::string(f.proto == kProtoTcp ? "tcp" : "udp") + ":" + std::to_string(f.external_port) +
+         ":" + f.lan_address.to_string() + ":" + std::to_string(f.lan_port);
+}
+
+bool is_table_name(const std::string& name) {
+  if (name.empty() || name.size() > kMaxTableName) return false;
+  if (!std::isalpha(static_cast<unsigned char>(name.front()))) return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+  });
+}
+
 Result<NatPlan> plan_nat(const NatConfig& config) {
   if (config.oifname.empty() || config.oifname.size() >= IFNAMSIZ) {
     return make_error("interface name '%s': must be 1..%d characters", config.oifname.c_str(),
                       IFNAMSIZ - 1);
   }
+  if (!is_table_name(config.table)) {
+    return make_error(
+        "table name '%s': must be 1..%zu letters, digits, '_' or '-', starting "
+        "with a letter",
+        config.table.c_str(), kMaxTableName);
+  }
+  for (size_t i = 0; i < config.forwards.size(); ++i) {
+    const Forward& f = config.forwards[i];
+    if ((f.proto != kProtoTcp && f.proto != kProtoUdp) || f.external_port == 0 || f.lan_port == 0) {
+      return make_error("forward %s: needs tcp or udp and non-zero ports", describe(f).c_str());
+    }
+    if (!config.ports.contains(f.external_port)) {
+      return make_error("forward %s: external port %u is outside the port set (%s)",
+                        describe(f).c_str(), f.external_port, config.ports.describe().c_str());
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (config.forwards[j].proto == f.proto &&
+          config.forwards[j].external_port == f.external_port) {
+        return make_error("forward %s: external port %u is forwarded twice", describe(f).c_str(),
+                          f.external_port);
+      }
+    }
+  }
   NatPlan plan;
+  plan.table = config.table;
   plan.family = NFPROTO_IPV4;
   if (config.ports.is_full()) {
     plan_full(config, plan);
     return plan;
   }
   std::vector<uint16_t> reserved = config.reserved;
+  for (const Forward& f : config.forwards)
+    reserved.push_back(f.external_port);
   std::sort(reserved.begin(), reserved.end());
   reserved.erase(std::unique(reserved.begin(), reserved.end()), reserved.end());
   for (uint16_t port : reserved) {
@@ -430,7 +518,7 @@ Result<NatPlan> plan_nat(const NatConfig& config) {
 }
 
 std::string NatPlan::to_text() const {
-  std::string out = std::string("table ip ") + kTable + " {\n";
+  std::string out = "table ip " + table + " {\n";
   for (const std::string& c : counters)
     out += "\tcounter " + c + " {\n\t}\n";
   for (const PortMap& m : maps) {
@@ -443,8 +531,11 @@ std::string NatPlan::to_text() const {
     out += " }\n\t}\n";
   }
   for (const Chain& c : chains) {
-    out += "\tchain " + c.name + " {\n\t\ttype " + c.type + " hook " + hook_name(c.hook) +
-           " priority " + std::to_string(c.priority) + "; policy accept;\n";
+    out += "\tchain " + c.name + " {\n";
+    if (!c.type.empty()) {
+      out += "\t\ttype " + c.type + " hook " + hook_name(c.hook) + " priority " +
+             std::to_string(c.priority) + "; policy accept;\n";
+    }
     for (const Rule& r : c.rules)
       out += "\t\t" + r.text + "\n";
     out += "\t}\n";

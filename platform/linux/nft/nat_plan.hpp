@@ -80,7 +80,8 @@ struct ImmediateExpr {
   Bytes data;
 };
 struct VerdictExpr {
-  int32_t code = 0;  // NF_ACCEPT, NF_DROP
+  int32_t code = 0;   // NF_ACCEPT, NF_DROP, NFT_JUMP
+  std::string chain;  // NFT_JUMP's target
 };
 struct CounterRefExpr {
   std::string name;  // a named counter object of the table
@@ -104,7 +105,7 @@ struct Rule {
 
 struct Chain {
   std::string name;
-  std::string type;   // "filter" or "nat"
+  std::string type;   // "filter" or "nat"; "": a regular chain (no hook)
   uint32_t hook = 0;  // NF_INET_*
   int32_t priority = 0;
   std::vector<Rule> rules;
@@ -117,6 +118,23 @@ struct PortMap {
   std::vector<std::pair<uint16_t, uint16_t>> elements;
 };
 
+constexpr const char* kDefaultTable = "lwb4";
+
+// An inbound port forward: PROTO to the shared address's external port goes
+// to a LAN host. The external port must be in the set and is kept out of the
+// SNAT pool.
+struct Forward {
+  uint8_t proto = 0;  // IPPROTO_TCP or IPPROTO_UDP
+  uint16_t external_port = 0;
+  Ipv4Address lan_address;
+  uint16_t lan_port = 0;
+
+  bool operator==(const Forward&) const = default;
+};
+
+// "tcp:2222:198.51.100.2:22", the form of lwb4d --forward.
+std::string describe(const Forward& f);
+
 struct NatConfig {
   Ipv4Address address;  // the shared IPv4 address
   PortSet ports = PortSet::full();
@@ -124,10 +142,12 @@ struct NatConfig {
   // Ports of the set kept out of the SNAT pool and left unmapped (port
   // forwards, services on the CPE).
   std::vector<uint16_t> reserved;
+  std::vector<Forward> forwards;  // their external ports are reserved too
+  std::string table = kDefaultTable;
 };
 
 struct NatPlan {
-  static constexpr const char* kTable = "lwb4";
+  std::string table = kDefaultTable;
   uint32_t family = 0;  // NFPROTO_IPV4
   std::vector<std::string> counters;
   std::vector<PortMap> maps;
@@ -141,14 +161,19 @@ struct NatPlan {
   std::string to_text() const;
 };
 
+// A table name nftables and nft(8) accept unquoted: 1..32 of [A-Za-z0-9_-],
+// starting with a letter.
+bool is_table_name(const std::string& name);
+
 // Counter names, for status reports.
 constexpr const char* kCounterEgressProtocol = "egress_protocol_dropped";
 constexpr const char* kCounterEgressPort = "egress_port_dropped";
 constexpr const char* kCounterInbound = "inbound_dropped";
 
-// Fails when the interface name is empty or too long, a reserved port is
-// outside the set, or the reserved ports leave no usable port or no
-// contiguous window for the virtual range.
+// Fails when the interface or table name is empty or too long, a reserved
+// or forwarded port is outside the set, two forwards share an external port,
+// or the reserved ports leave no usable port or no contiguous window for the
+// virtual range.
 Result<NatPlan> plan_nat(const NatConfig& config);
 
 }  // namespace lwb4::nft

@@ -42,7 +42,7 @@ using SocketPtr = std::unique_ptr<mnl_socket, SocketCloser>;
 
 class BatchWriter {
  public:
-  explicit BatchWriter(uint32_t first_seq) : seq_(first_seq) {
+  BatchWriter(std::string table, uint32_t first_seq) : table_(std::move(table)), seq_(first_seq) {
     batch_.first_seq = first_seq;
     nlmsghdr* h = nftnl_batch_begin(room(), next("batch begin"));
     commit(h);
@@ -53,6 +53,7 @@ class BatchWriter {
     return nftnl_nlmsg_build_hdr(room(), type, NFPROTO_IPV4, flags | NLM_F_ACK, next(what));
   }
   void commit(nlmsghdr* h) { batch_.bytes.resize(used_ += h->nlmsg_len); }
+  const char* table() const { return table_.c_str(); }
 
   Batch finish() {
     commit(nftnl_batch_end(room(), next("batch end")));
@@ -69,21 +70,22 @@ class BatchWriter {
     return seq_++;
   }
 
+  std::string table_;
   Batch batch_;
   size_t used_ = 0;
   uint32_t seq_;
 };
 
-TablePtr make_table() {
+TablePtr make_table(const char* name) {
   TablePtr t(nftnl_table_alloc());
-  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, NatPlan::kTable);
+  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name);
   nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
   return t;
 }
 
 void add_table_message(BatchWriter& w, uint16_t type, uint16_t flags, const char* what) {
-  TablePtr t = make_table();
-  nlmsghdr* h = w.header(type, flags, what);
+  TablePtr t = make_table(w.table());
+  nlmsghdr* h = w.header(type, flags, std::string("table ip ") + w.table() + what);
   nftnl_table_nlmsg_build_payload(h, t.get());
   w.commit(h);
 }
@@ -164,6 +166,7 @@ struct ExprEncoder {
     nftnl_expr* e = nftnl_expr_alloc("immediate");
     nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
     nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, static_cast<uint32_t>(x.code));
+    if (!x.chain.empty()) nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, x.chain.c_str());
     return e;
   }
   nftnl_expr* operator()(const CounterRefExpr& x) const {
@@ -188,7 +191,7 @@ struct ExprEncoder {
 
 void add_counter(BatchWriter& w, const std::string& name) {
   ObjPtr o(nftnl_obj_alloc());
-  nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, NatPlan::kTable);
+  nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, w.table());
   nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, name.c_str());
   nftnl_obj_set_u32(o.get(), NFTNL_OBJ_FAMILY, NFPROTO_IPV4);
   nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
@@ -197,9 +200,9 @@ void add_counter(BatchWriter& w, const std::string& name) {
   w.commit(h);
 }
 
-SetPtr make_set(const PortMap& m, uint32_t id) {
+SetPtr make_set(const char* table, const PortMap& m, uint32_t id) {
   SetPtr s(nftnl_set_alloc());
-  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, NatPlan::kTable);
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table);
   nftnl_set_set_str(s.get(), NFTNL_SET_NAME, m.name.c_str());
   nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_IPV4);
   nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
@@ -207,7 +210,7 @@ SetPtr make_set(const PortMap& m, uint32_t id) {
 }
 
 void add_map(BatchWriter& w, const PortMap& m, uint32_t id) {
-  SetPtr s = make_set(m, id);
+  SetPtr s = make_set(w.table(), m, id);
   nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, NFT_SET_MAP | NFT_SET_CONSTANT);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, kTypeInetService);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, 2);
@@ -219,7 +222,7 @@ void add_map(BatchWriter& w, const PortMap& m, uint32_t id) {
   w.commit(h);
 
   for (size_t at = 0; at < m.elements.size(); at += kElementsPerMessage) {
-    SetPtr chunk = make_set(m, id);
+    SetPtr chunk = make_set(w.table(), m, id);
     size_t end = std::min(m.elements.size(), at + kElementsPerMessage);
     for (size_t i = at; i < end; ++i) {
       nftnl_set_elem* e = nftnl_set_elem_alloc();
@@ -241,20 +244,22 @@ void add_map(BatchWriter& w, const PortMap& m, uint32_t id) {
 
 void add_chain(BatchWriter& w, const Chain& c) {
   ChainPtr ch(nftnl_chain_alloc());
-  nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, NatPlan::kTable);
+  nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, w.table());
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, c.name.c_str());
   nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FAMILY, NFPROTO_IPV4);
-  nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, c.type.c_str());
-  nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM, c.hook);
-  nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, c.priority);
-  nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  if (!c.type.empty()) {
+    nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, c.type.c_str());
+    nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM, c.hook);
+    nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, c.priority);
+    nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  }
   nlmsghdr* h = w.header(NFT_MSG_NEWCHAIN, NLM_F_CREATE, "chain " + c.name);
   nftnl_chain_nlmsg_build_payload(h, ch.get());
   w.commit(h);
 
   for (size_t i = 0; i < c.rules.size(); ++i) {
     RulePtr r(nftnl_rule_alloc());
-    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, NatPlan::kTable);
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, w.table());
     nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.name.c_str());
     nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_IPV4);
     for (const Expr& x : c.rules[i].exprs)
@@ -305,12 +310,12 @@ Verdict parse_error(const nlmsghdr* h) {
 }  // namespace
 
 Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq) {
-  BatchWriter w(first_seq);
+  BatchWriter w(plan.table, first_seq);
   // Add, delete, add: the delete never fails, and the swap is one
   // transaction.
-  add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table ip lwb4 (ensure)");
-  add_table_message(w, NFT_MSG_DELTABLE, 0, "table ip lwb4 (delete)");
-  add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "table ip lwb4");
+  add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE, " (ensure)");
+  add_table_message(w, NFT_MSG_DELTABLE, 0, " (delete)");
+  add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "");
   for (const std::string& c : plan.counters)
     add_counter(w, c);
   uint32_t id = 1;
@@ -321,10 +326,10 @@ Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq) {
   return w.finish();
 }
 
-Result<Batch> encode_remove(uint32_t first_seq) {
-  BatchWriter w(first_seq);
-  add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE, "table ip lwb4 (ensure)");
-  add_table_message(w, NFT_MSG_DELTABLE, 0, "table ip lwb4 (delete)");
+Result<Batch> encode_remove(const std::string& table, uint32_t first_seq) {
+  BatchWriter w(table, first_seq);
+  add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE, " (ensure)");
+  add_table_message(w, NFT_MSG_DELTABLE, 0, " (delete)");
   return w.finish();
 }
 
@@ -390,10 +395,64 @@ Status apply_plan(const NatPlan& plan) {
   return send_batch(*batch);
 }
 
-Status remove_table() {
-  Result<Batch> batch = encode_remove(static_cast<uint32_t>(::getpid()) << 12);
+Status remove_table(const std::string& table) {
+  Result<Batch> batch = encode_remove(table, static_cast<uint32_t>(::getpid()) << 12);
   if (!batch) return batch.error();
   return send_batch(*batch);
+}
+
+}  // namespace lwb4::nft
+
+namespace lwb4::nft {
+namespace {
+
+struct CounterDump {
+  std::string table;
+  std::vector<std::pair<std::string, uint64_t>> counters;
+};
+
+int on_counter(const nlmsghdr* h, void* data) {
+  ObjPtr o(nftnl_obj_alloc());
+  if (nftnl_obj_nlmsg_parse(h, o.get()) < 0) return MNL_CB_OK;
+  auto* dump = static_cast<CounterDump*>(data);
+  if (nftnl_obj_get_u32(o.get(), NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER) return MNL_CB_OK;
+  if (dump->table != nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE)) return MNL_CB_OK;
+  dump->counters.emplace_back(nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME),
+                              nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS));
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+Result<std::vector<std::pair<std::string, uint64_t>>> read_counters(const std::string& table) {
+  SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
+  if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
+  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return make_error("netlink bind: %s", std::strerror(errno));
+  }
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  uint32_t seq = static_cast<uint32_t>(::getpid()) << 12;
+  nlmsghdr* h = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETOBJ, NFPROTO_IPV4, NLM_F_DUMP, seq);
+  ObjPtr filter(nftnl_obj_alloc());
+  nftnl_obj_set_str(filter.get(), NFTNL_OBJ_TABLE, table.c_str());
+  nftnl_obj_set_u32(filter.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+  nftnl_obj_nlmsg_build_payload(h, filter.get());
+  if (mnl_socket_sendto(sock.get(), h, h->nlmsg_len) < 0) {
+    return make_error("reading the nftables counters: %s", std::strerror(errno));
+  }
+  CounterDump dump{table, {}};
+  uint32_t portid = mnl_socket_get_portid(sock.get());
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(sock.get(), buf.data(), buf.size());
+    if (n < 0) return make_error("reading the nftables counters: %s", std::strerror(errno));
+    int rc = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq, portid, on_counter, &dump);
+    if (rc == MNL_CB_STOP) break;
+    if (rc < 0) {
+      if (errno == ENOENT) break;
+      return make_error("reading the nftables counters: %s", std::strerror(errno));
+    }
+  }
+  return dump.counters;
 }
 
 }  // namespace lwb4::nft

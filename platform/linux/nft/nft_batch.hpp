@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lwb4/util/result.hpp"
@@ -24,13 +25,17 @@ struct Batch {
 // The whole table replaced by `plan`.
 Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq);
 // The table removed (succeeds when it does not exist).
-Result<Batch> encode_remove(uint32_t first_seq);
+Result<Batch> encode_remove(const std::string& table, uint32_t first_seq);
 
 // Sends a batch and collects the kernel's verdict on every message; the
 // error names the message and the kernel's reason.
 Status send_batch(const Batch& batch);
 
 Status apply_plan(const NatPlan& plan);
-Status remove_table();
+
+// The packet counts of the table's named counters; empty when the table
+// does not exist.
+Result<std::vector<std::pair<std::string, uint64_t>>> read_counters(const std::string& table);
+Status remove_table(const std::string& table = kDefaultTable);
 
 }  // namespace lwb4::nft

@@ -28,7 +28,7 @@ Ipv4Address shared_address() {
 }
 
 NatConfig config(PortSet set, std::vector<uint16_t> reserved = {}) {
-  return NatConfig{shared_address(), set, "sw0", std::move(reserved)};
+  return NatConfig{shared_address(), set, "sw0", std::move(reserved), {}, kDefaultTable};
 }
 
 NatPlan must_plan(const NatConfig& c) {
@@ -128,30 +128,34 @@ TEST(NatPlan, SnatChainPreemptsFirewall4) {
 
 TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
   NatPlan p = must_plan(config(must_set(6, 6, 52)));
-  const Chain* egress = chain(p, "egress");
+  const Chain* base = chain(p, "egress");
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(base->hook, uint32_t{NF_INET_POST_ROUTING});
+  EXPECT_EQ(base->priority, 150);  // after srcnat
+  // One rule for every packet; only the softwire's enter the work.
+  ASSERT_EQ(base->rules.size(), 1u);
+  EXPECT_EQ(base->rules[0].text, "oifname \"sw0\" jump to_softwire");
+  const Chain* egress = chain(p, "to_softwire");
   ASSERT_NE(egress, nullptr);
-  EXPECT_EQ(egress->hook, uint32_t{NF_INET_POST_ROUTING});
-  EXPECT_EQ(egress->priority, 150);  // after srcnat
+  EXPECT_TRUE(egress->type.empty());  // a regular chain
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" meta l4proto != { icmp, tcp, udp } counter name "
+                       "meta l4proto != { icmp, tcp, udp } counter name "
                        "\"egress_protocol_dropped\" drop"));
+  EXPECT_TRUE(has_rule(egress, "meta l4proto tcp tcp sport set tcp sport map @v2p accept"));
+  EXPECT_TRUE(has_rule(egress, "meta l4proto udp udp sport set udp sport map @v2p accept"));
   EXPECT_TRUE(
-      has_rule(egress, "oifname \"sw0\" meta l4proto tcp tcp sport set tcp sport map @v2p"));
-  EXPECT_TRUE(
-      has_rule(egress, "oifname \"sw0\" meta l4proto udp udp sport set udp sport map @v2p"));
-  EXPECT_TRUE(has_rule(
-      egress, "oifname \"sw0\" meta l4proto icmp icmp type 8 icmp id set icmp id map @v2p"));
+      has_rule(egress, "meta l4proto icmp icmp type 8 icmp id set icmp id map @v2p accept"));
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" meta l4proto tcp th sport & 0x03f0 != 0x0340 counter name "
+                       "meta l4proto tcp th sport & 0x03f0 != 0x0340 counter name "
                        "\"egress_port_dropped\" drop"));
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" meta l4proto udp th sport < 1024 counter name "
+                       "meta l4proto udp th sport < 1024 counter name "
                        "\"egress_port_dropped\" drop"));
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" meta l4proto icmp icmp type 0 icmp id & 0x03f0 != 0x0340 "
+                       "meta l4proto icmp icmp type 0 icmp id & 0x03f0 != 0x0340 "
                        "counter name \"egress_port_dropped\" drop"));
   EXPECT_TRUE(has_rule(egress,
-                       "oifname \"sw0\" ip saddr != 192.0.2.2 counter name "
+                       "ip saddr != 192.0.2.2 counter name "
                        "\"egress_port_dropped\" drop"));
 
   // The mapping rewrites the field in place and fixes the TCP checksum.
@@ -160,9 +164,12 @@ TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
     if (r.text.find("tcp sport set") != std::string::npos) map_rule = &r;
   }
   ASSERT_NE(map_rule, nullptr);
-  auto* lookup = std::get_if<LookupExpr>(&map_rule->exprs[map_rule->exprs.size() - 2]);
-  auto* write = std::get_if<PayloadWriteExpr>(&map_rule->exprs.back());
-  ASSERT_TRUE(lookup && write);
+  // ... and ends the chain for the packet: a mapped port is in the set.
+  auto* lookup = std::get_if<LookupExpr>(&map_rule->exprs[map_rule->exprs.size() - 3]);
+  auto* write = std::get_if<PayloadWriteExpr>(&map_rule->exprs[map_rule->exprs.size() - 2]);
+  auto* verdict = std::get_if<VerdictExpr>(&map_rule->exprs.back());
+  ASSERT_TRUE(lookup && write && verdict);
+  EXPECT_EQ(verdict->code, NF_ACCEPT);
   EXPECT_EQ(lookup->set, "v2p");
   EXPECT_TRUE(lookup->has_dreg);
   EXPECT_EQ(write->offset, 0u);
@@ -173,11 +180,15 @@ TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
 
 TEST(NatPlan, IngressFiltersWithOneMaskAndMapsRealToVirtual) {
   NatPlan p = must_plan(config(must_set(6, 6, 52)));
-  const Chain* ingress = chain(p, "ingress");
+  const Chain* base = chain(p, "ingress");
+  ASSERT_NE(base, nullptr);
+  EXPECT_EQ(base->hook, uint32_t{NF_INET_PRE_ROUTING});
+  EXPECT_EQ(base->priority, -300);  // raw: before conntrack
+  ASSERT_EQ(base->rules.size(), 1u);
+  EXPECT_EQ(base->rules[0].text, "iifname \"sw0\" ip daddr 192.0.2.2 jump from_softwire");
+  const Chain* ingress = chain(p, "from_softwire");
   ASSERT_NE(ingress, nullptr);
-  EXPECT_EQ(ingress->hook, uint32_t{NF_INET_PRE_ROUTING});
-  EXPECT_EQ(ingress->priority, -300);  // raw: before conntrack
-  const std::string head = "iifname \"sw0\" ip daddr 192.0.2.2 ";
+  const std::string head;
   EXPECT_TRUE(has_rule(ingress, head + "meta l4proto tcp th dport & 0x03f0 != 0x0340 counter name "
                                        "\"inbound_dropped\" drop"));
   EXPECT_TRUE(has_rule(
@@ -186,10 +197,10 @@ TEST(NatPlan, IngressFiltersWithOneMaskAndMapsRealToVirtual) {
                                        "counter name \"inbound_dropped\" drop"));
   EXPECT_TRUE(has_rule(ingress, head + "meta l4proto != { icmp, tcp, udp } counter name "
                                        "\"inbound_dropped\" drop"));
-  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto tcp tcp dport set tcp dport map @p2v"));
-  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto udp udp dport set udp dport map @p2v"));
-  EXPECT_TRUE(
-      has_rule(ingress, head + "meta l4proto icmp icmp type 0 icmp id set icmp id map @p2v"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto tcp tcp dport set tcp dport map @p2v accept"));
+  EXPECT_TRUE(has_rule(ingress, head + "meta l4proto udp udp dport set udp dport map @p2v accept"));
+  EXPECT_TRUE(has_rule(ingress,
+                       head + "meta l4proto icmp icmp type 0 icmp id set icmp id map @p2v accept"));
   // The quoted header of a "fragmentation needed" (type 3) about our UDP.
   EXPECT_TRUE(has_rule(ingress, head + "meta l4proto icmp icmp type 3 @th,64,8 69 @th,136,8 17 "
                                        "@th,160,32 192.0.2.2 @th,224,16 set @th,224,16 map @p2v"));
@@ -203,8 +214,8 @@ TEST(NatPlan, IngressFiltersWithOneMaskAndMapsRealToVirtual) {
     if (r.text.find("tcp th dport & ") != std::string::npos) filter = &r;
   }
   ASSERT_NE(filter, nullptr);
-  auto* bitwise = std::get_if<BitwiseExpr>(&filter->exprs[7]);
-  auto* cmp = std::get_if<CmpExpr>(&filter->exprs[8]);
+  auto* bitwise = std::get_if<BitwiseExpr>(&filter->exprs[3]);
+  auto* cmp = std::get_if<CmpExpr>(&filter->exprs[4]);
   ASSERT_TRUE(bitwise && cmp);
   EXPECT_EQ(bitwise->mask, (Bytes{0x03, 0xf0}));
   EXPECT_EQ(bitwise->xor_, (Bytes{0x00, 0x00}));
@@ -323,13 +334,13 @@ TEST(NatPlan, ContiguousRangeIsBoundedOnBothSides) {
   ASSERT_EQ(v2p->elements.size(), 100u);
   EXPECT_EQ(v2p->elements.front().second, 50000);
   EXPECT_EQ(v2p->elements.back().second, 50099);
-  const std::string head = "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto tcp th dport ";
-  const Chain* ingress = chain(p, "ingress");
+  const std::string head = "meta l4proto tcp th dport ";
+  const Chain* ingress = chain(p, "from_softwire");
   EXPECT_TRUE(has_rule(ingress, head + "& 0xff00 != 0xc300 counter name \"inbound_dropped\" drop"));
   EXPECT_TRUE(has_rule(ingress, head + "< 50000 counter name \"inbound_dropped\" drop"));
   EXPECT_TRUE(has_rule(ingress, head + "> 50099 counter name \"inbound_dropped\" drop"));
-  EXPECT_TRUE(has_rule(chain(p, "egress"),
-                       "oifname \"sw0\" meta l4proto udp th sport > 50099 counter name "
+  EXPECT_TRUE(has_rule(chain(p, "to_softwire"),
+                       "meta l4proto udp th sport > 50099 counter name "
                        "\"egress_port_dropped\" drop"));
   // A PSID set has no upper-bound rule.
   NatPlan psid = must_plan(config(must_set(6, 6, 52)));
@@ -337,6 +348,76 @@ TEST(NatPlan, ContiguousRangeIsBoundedOnBothSides) {
     for (const Rule& r : c.rules)
       EXPECT_EQ(r.text.find(" > "), std::string::npos) << r.text;
   }
+}
+
+Forward forward(uint8_t proto, uint16_t ext, uint16_t lan_port) {
+  return Forward{proto, ext, Ipv4Address{{198, 51, 100, 2}}, lan_port};
+}
+
+TEST(NatPlan, ForwardsAreDnatAndReserved) {
+  NatConfig c = config(must_set(6, 6, 52));
+  c.forwards = {forward(6, 1857, 22), forward(17, 1857, 53)};
+  NatPlan p = must_plan(c);
+  EXPECT_EQ(p.virtual_count, 1007u);  // 1857 is out of the pool for both protocols
+  const Chain* dnat = chain(p, "dnat");
+  ASSERT_NE(dnat, nullptr);
+  EXPECT_EQ(dnat->hook, static_cast<uint32_t>(NF_INET_PRE_ROUTING));
+  EXPECT_EQ(dnat->priority, -101);  // ahead of fw4's dstnat
+  EXPECT_TRUE(has_rule(dnat,
+                       "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto tcp tcp dport 1857 "
+                       "dnat ip to 198.51.100.2:22"));
+  EXPECT_TRUE(has_rule(dnat,
+                       "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto udp udp dport 1857 "
+                       "dnat ip to 198.51.100.2:53"));
+  const PortMap* p2v = port_map(p, "p2v");
+  ASSERT_NE(p2v, nullptr);
+  EXPECT_TRUE(std::none_of(p2v->elements.begin(), p2v->elements.end(),
+                           [](const auto& e) { return e.first == 1857; }));
+  // The DNAT expression: address in reg 1, port in reg 2.
+  const Rule& r = dnat->rules.front();
+  const auto* nat = std::get_if<NatExpr>(&r.exprs.back());
+  ASSERT_NE(nat, nullptr);
+  EXPECT_EQ(nat->type, static_cast<uint32_t>(NFT_NAT_DNAT));
+  EXPECT_EQ(nat->reg_proto_min, kReg2);
+  EXPECT_EQ(nat->flags, static_cast<uint32_t>(NF_NAT_RANGE_PROTO_SPECIFIED));
+}
+
+TEST(NatPlan, ForwardsOnAFullAddress) {
+  NatConfig c = config(PortSet::full());
+  c.forwards = {forward(6, 80, 8080)};
+  NatPlan p = must_plan(c);
+  EXPECT_TRUE(has_rule(chain(p, "dnat"),
+                       "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto tcp tcp dport 80 "
+                       "dnat ip to 198.51.100.2:8080"));
+}
+
+TEST(NatPlan, RejectsBadForwards) {
+  NatConfig c = config(must_set(6, 6, 52));
+  c.forwards = {forward(6, 1872, 22)};
+  auto r = plan_nat(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error(),
+                       "forward tcp:1872:198.51.100.2:22: external port 1872 is "
+                       "outside the port set"));
+  c.forwards = {forward(6, 1857, 22), forward(6, 1857, 23)};
+  r = plan_nat(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(mentions(r.error(), "forwarded twice"));
+  c.forwards = {forward(1, 1857, 22)};
+  EXPECT_FALSE(plan_nat(c).ok());
+}
+
+TEST(NatPlan, TableName) {
+  NatConfig c = config(must_set(6, 6, 52));
+  c.table = "lwb4_wan";
+  NatPlan p = must_plan(c);
+  EXPECT_EQ(p.table, "lwb4_wan");
+  EXPECT_EQ(p.to_text().rfind("table ip lwb4_wan {\n", 0), 0u);
+  for (const char* bad : {"", "4wan", "a b", "x\"y", "abcdefghijklmnopqrstuvwxyz0123456"}) {
+    c.table = bad;
+    EXPECT_FALSE(plan_nat(c).ok()) << bad;
+  }
+  EXPECT_TRUE(is_table_name("abcdefghijklmnopqrstuvwxyz012345"));
 }
 
 }  // namespace

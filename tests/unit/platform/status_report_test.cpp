@@ -72,7 +72,38 @@ TEST(StatusJson, Bound) {
             "\"t2\":3150,\"age\":600,\"renew_in\":1199,\"rebind_in\":2549,"
             "\"expires_in\":2999},"
             "\"counters\":{\"sent\":12,\"received\":10,"
-            "\"dropped\":{\"malformed\":1,\"unexpected\":2,\"invalid\":3},\"other_clients\":4}}\n");
+            "\"dropped\":{\"malformed\":1,\"unexpected\":2,\"invalid\":3},\"other_clients\":4},"
+            "\"nat\":null}\n");
+}
+
+TEST(StatusJson, Nat) {
+  DaemonStatus s = bound_status();
+  NatStatus nat;
+  nat.table = "lwb4";
+  nat.installed = true;
+  nat.reserved = {{13313, 13314}};
+  nat.pool_first = 65282;
+  nat.pool_size = 254;
+  nat.forwards = {{"tcp:13313:198.51.100.2:22", true}, {"udp:80:198.51.100.2:80", false}};
+  nat.dropped = {{"egress_protocol_dropped", 5}, {"inbound_dropped", 7}};
+  nat.restored = 2;
+  nat.conntrack_flushed = 40;
+  s.nat = nat;
+  std::string j = status_json(s);
+  EXPECT_NE(j.find("\"nat\":{\"table\":\"lwb4\",\"installed\":true,"
+                   "\"reserved\":[[13313,13314]],\"pool\":[65282,65535],"
+                   "\"forwards\":[{\"forward\":\"tcp:13313:198.51.100.2:22\",\"active\":true},"
+                   "{\"forward\":\"udp:80:198.51.100.2:80\",\"active\":false}],"
+                   "\"dropped\":{\"egress_protocol_dropped\":5,\"inbound_dropped\":7},"
+                   "\"restored\":2,\"conntrack_flushed\":40}"),
+            std::string::npos)
+      << j;
+  std::string t = status_text(s);
+  EXPECT_NE(t.find("nat:      table ip lwb4, pool of 254, reserved 13313-13314, forward "
+                   "tcp:13313:198.51.100.2:22, forward udp:80:198.51.100.2:80 (refused), "
+                   "egress_protocol_dropped 5, inbound_dropped 7, restored 2x\n"),
+            std::string::npos)
+      << t;
 }
 
 TEST(StatusJson, NothingYet) {
@@ -89,7 +120,8 @@ TEST(StatusJson, NothingYet) {
             "\"uplink\":{\"name\":\"wan0\",\"up\":false,\"link_local\":null,\"global\":[]},"
             "\"lease\":null,"
             "\"counters\":{\"sent\":0,\"received\":0,"
-            "\"dropped\":{\"malformed\":0,\"unexpected\":0,\"invalid\":0},\"other_clients\":0}}\n");
+            "\"dropped\":{\"malformed\":0,\"unexpected\":0,\"invalid\":0},\"other_clients\":0},"
+            "\"nat\":null}\n");
 }
 
 TEST(StatusJson, FullAddressIsNotShared) {

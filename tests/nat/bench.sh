@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Port-set NAT benchmark (not a pass/fail test): lwb4's nftables table next to
+# the other ways of confining SNAT to a PSID port set, and next to plain
+# masquerade, in one run on one topology (lan -- cpe -- far namespaces, the
+# cpe's WAN veth standing in for the softwire):
+#   * usable ports: TCP connections a LAN host gets to ONE destination;
+#   * churn: at ~90 % occupancy, close a random connection and open a new one,
+#     ITERS times; the share of new connections the NAT fails;
+#     for lwb4's table, one SNAT rule per range (what OpenWrt's map.sh asks
+#     fw4 for) and round-robin over one chain per range (numgen inc + vmap);
+#   * TCP throughput (iperf3) and new connections per second through the cpe,
+#     lwb4's table against `masquerade`, alternating, median of ROUNDS: the
+#     rate spread over 16 destination ports (what the rules cost), and to one
+#     destination port (also the kernel's search for a free port in a pool
+#     filling up to CONNS_ONE/count, which masquerade's 64K ports do not have).
+# Between designs the cpe's conntrack entries of the shared address are
+# flushed, so every design starts from an empty table.
+#   sudo tests/nat/bench.sh BUILD_DIR [--append] [OFFSET PSID_LEN PSID]
+# --append adds the tables, with the machine and date, to docs/benchmarks.md.
+# Environment: ITERS (churn, default 1000), ROUNDS (default 5), SECONDS_TP
+# (iperf3 time, default 3), CONNS (connections per rate run over 16 ports,
+# default 4000), CONNS_ONE (to one port, default 800).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$(dirname "$here")")
+build=${1:?usage: $0 BUILD_DIR [--append] [OFFSET PSID_LEN PSID]}
+shift
+append=0
+if [ "${1:-}" = --append ]; then
+  append=1
+  shift
+fi
+a=${1:-6} k=${2:-6} psid=${3:-52}
+iters=${ITERS:-1000} rounds=${ROUNDS:-5} tp_seconds=${SECONDS_TP:-3} conns=${CONNS:-4000}
+conns_one=${CONNS_ONE:-800}
+apply=$build/platform/linux/nft/lwb4-nft-apply
+flows=(python3 "$here/flows.py")
+[ -x "$apply" ] || { echo "missing $apply (build lwb4-nft-apply)" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "needs root (network namespaces)" >&2; exit 2; }
+command -v iperf3 >/dev/null || { echo "needs iperf3 (tests/setup-debian.sh lab)" >&2; exit 2; }
+
+lan=lwb4bench-lan$$ cpe=lwb4bench-cpe$$ far=lwb4bench-far$$
+shared=192.0.2.2 far_addr=192.0.2.1
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for n in $lan $cpe $far; do ip netns del "$n" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+for n in $lan $cpe $far; do ip netns add "$n"; ip -n "$n" link set lo up; done
+ip link add lan0 netns "$cpe" type veth peer name eth0 netns "$lan"
+ip link add sw0 netns "$cpe" type veth peer name eth0 netns "$far"
+ip -n "$cpe" addr add 198.51.100.1/24 dev lan0
+ip -n "$cpe" addr add "$shared/24" dev sw0
+ip -n "$lan" addr add 198.51.100.2/24 dev eth0
+ip -n "$far" addr add "$far_addr/24" dev eth0
+for l in "$cpe lan0" "$cpe sw0" "$lan eth0" "$far eth0"; do
+  read -r n d <<<"$l"
+  ip -n "$n" link set "$d" up
+done
+ip -n "$lan" route add default via 198.51.100.1
+ip netns exec "$cpe" sysctl -qw net.ipv4.ip_forward=1
+
+count=$(python3 -c "a,k=$a,$k; print(((1<<a)-1 if a else 1)*(1<<(16-a-k)) - (0 if a else 1))")
+ranges=$(python3 -c "
+a,k,p=$a,$k,$psid; m=16-a-k
+for A in range(1 if a else 0, 1<<a):
+    lo=(A<<(16-a))|(p<<m); hi=lo+(1<<m)-1
+    print(max(lo,1), hi)")
+nranges=$(wc -l <<<"$ranges")
+
+# The rulesets. Each design gets its own table; `off` removes them all.
+bench_table() { # BODY: table ip lwb4bench with a srcnat chain
+  ip netns exec "$cpe" nft -f - <<EOT
+table ip lwb4bench {
+  chain postrouting {
+    type nat hook postrouting priority srcnat; policy accept;
+$1
+  }
+$2
+}
+EOT
+}
+design_on() {
+  case $1 in
+  lwb4) ip netns exec "$cpe" "$apply" apply --address "$shared" --oif sw0 --offset "$a" \
+    --psid-len "$k" --psid "$psid" >/dev/null ;;
+  per-range)
+    bench_table "$(while read -r lo hi; do
+      echo "    oifname \"sw0\" meta l4proto { tcp, udp } snat ip to $shared:$lo-$hi"
+    done <<<"$ranges")" ""
+    ;;
+  rr-ranges)
+    local i=0 vmap="" chains=""
+    while read -r lo hi; do
+      vmap+="${vmap:+, }$i : jump r$i"
+      chains+="  chain r$i { meta l4proto { tcp, udp } snat ip to $shared:$lo-$hi; }"$'\n'
+      i=$((i + 1))
+    done <<<"$ranges"
+    bench_table "    oifname \"sw0\" meta l4proto { tcp, udp } numgen inc mod $nranges vmap { $vmap }" \
+      "$chains"
+    ;;
+  masquerade) bench_table "    oifname \"sw0\" masquerade" "" ;;
+  esac
+}
+design_off() {
+  ip netns exec "$cpe" "$apply" remove
+  ip netns exec "$cpe" nft delete table ip lwb4bench 2>/dev/null || true
+  ip netns exec "$cpe" "$apply" flush-conntrack --address "$shared" >/dev/null
+}
+field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+median() { tr ' ' '\n' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+ports=()
+for i in $(seq 0 24); do ports+=($((8000 + i))); done
+ip netns exec "$far" "${flows[@]}" accept "$far_addr" "${ports[@]}" >/dev/null &
+pids+=($!)
+ip netns exec "$far" iperf3 -s -B "$far_addr" >/dev/null 2>&1 &
+pids+=($!)
+sleep 0.5
+
+echo "== usable ports and churn: offset $a, PSID-len $k, PSID $psid ($count ports, $nranges ranges)"
+target=$((count * 9 / 10))
+declare -A usable churn_rate
+port_i=0
+for d in lwb4 per-range rr-ranges; do
+  design_on "$d"
+  out=$(ip netns exec "$lan" "${flows[@]}" churn "$far_addr" "${ports[$port_i]}" $((count + 64)) \
+    $((count + 64)) 0)
+  usable[$d]=$(field open "$out")
+  echo "  $d: fill: $out"
+  if [ "${usable[$d]}" -ge "$target" ]; then
+    out=$(ip netns exec "$lan" "${flows[@]}" churn "$far_addr" "${ports[$((port_i + 1))]}" \
+      $((count + 64)) "$target" "$iters")
+    echo "  $d: churn: $out"
+    churn_rate[$d]=$(python3 -c "print(f'{100 * $(field churn_failed "$out") / $iters:.1f} %')")
+  else
+    churn_rate[$d]="n/a (fills only ${usable[$d]})"
+  fi
+  design_off
+  port_i=$((port_i + 2))
+done
+
+echo "== throughput and connection rate: lwb4 vs masquerade, $rounds rounds"
+declare -A tp rate rate1
+for r in $(seq "$rounds"); do
+  for d in masquerade lwb4; do
+    design_on "$d"
+    bps=$(ip netns exec "$lan" iperf3 -c "$far_addr" -t "$tp_seconds" -J |
+      python3 -c "import json,sys; print(json.load(sys.stdin)['end']['sum_received']['bits_per_second'])")
+    spread=$(ip netns exec "$lan" "${flows[@]}" connrate "$far_addr" 8008 16 "$conns")
+    one=$(ip netns exec "$lan" "${flows[@]}" connrate "$far_addr" 8024 1 "$conns_one")
+    tp[$d]="${tp[$d]:-} $bps"
+    rate[$d]="${rate[$d]:-} $(field per_second "$spread")"
+    rate1[$d]="${rate1[$d]:-} $(field per_second "$one")"
+    printf '  round %s %-10s %6.2f Gbit/s, %s/s over 16 ports, %s/s to one\n' "$r" "$d" \
+      "$(python3 -c "print($bps / 1e9)")" "$(field per_second "$spread")" "$(field per_second "$one")"
+    design_off
+  done
+done
+tp_m=$(median <<<"${tp[masquerade]# }") tp_l=$(median <<<"${tp[lwb4]# }")
+rate_m=$(median <<<"${rate[masquerade]# }") rate_l=$(median <<<"${rate[lwb4]# }")
+rate1_m=$(median <<<"${rate1[masquerade]# }") rate1_l=$(median <<<"${rate1[lwb4]# }")
+
+machine="$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r), $(nft --version | cut -d' ' -f1-2)"
+table=$(
+  cat <<EOT
+Run $(date -u +%Y-%m-%d) on $machine; \`tests/nat/bench.sh build/dev $a $k $psid\`
+(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns CONNS_ONE=$conns_one).
+
+| design, offset $a / PSID-len $k / PSID $psid | TCP ports usable to one destination | new connections failing under churn at $target/$count open |
+|---|---|---|
+| lwb4 (virtual pool + stateless port map) | ${usable[lwb4]}/$count | ${churn_rate[lwb4]} |
+| one snat rule per range (map.sh / fw4 style) | ${usable[per-range]}/$count | ${churn_rate[per-range]} |
+| round-robin over one chain per range | ${usable[rr-ranges]}/$count | ${churn_rate[rr-ranges]} |
+
+| through the cpe (median of $rounds) | masquerade | lwb4 | lwb4 / masquerade |
+|---|---|---|---|
+| TCP throughput (iperf3, ${tp_seconds} s, 1 stream) | $(python3 -c "print(f'{$tp_m / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / $tp_m:.2f}')") |
+| new TCP connections per second ($conns sequential over 16 destination ports) | $rate_m | $rate_l | $(python3 -c "print(f'{$rate_l / $rate_m:.2f}')") |
+| new TCP connections per second ($conns_one sequential to one destination port) | $rate1_m | $rate1_l | $(python3 -c "print(f'{$rate1_l / $rate1_m:.2f}')") |
+EOT
+)
+echo
+echo "$table"
+if [ "$append" = 1 ]; then
+  printf '\n%s\n' "$table" >>"$top/docs/benchmarks.md"
+  echo "(appended to docs/benchmarks.md)"
+fi
