@@ -103,6 +103,9 @@ Status Daemon::setup() {
                         config_.encap_limit, config_.route_metric, config_.route_table};
     auto sink = NetlinkStateSink::open(std::move(kernel), log_);
     if (!sink) return sink.error();
+    auto watch = KernelWatch::open(**sink, log_);
+    if (!watch) return watch.error();
+    kernel_watch_ = std::move(*watch);
     sink_ = std::move(*sink);
   } else {
     sink_ = std::make_unique<LoggingStateSink>(log_);
@@ -116,6 +119,9 @@ Status Daemon::setup() {
   for (auto [fd, kind] : {std::pair{signals_->fd(), kSignal}, std::pair{timer_->fd(), kTimer},
                           std::pair{uplink_->fd(), kNetlink}}) {
     if (auto st = loop_->add(fd, kind); !st) return st;
+  }
+  if (kernel_watch_) {
+    if (auto st = loop_->add(kernel_watch_->fd(), kKernelWatch); !st) return st;
   }
 
   lease_store_.emplace(config_.state_dir, config_.uplink);
@@ -192,6 +198,9 @@ void Daemon::handle(const Event& e) {
       break;
     case kControlConnection:
       on_control(e.token.fd, e.events);
+      break;
+    case kKernelWatch:
+      kernel_watch_->process();
       break;
   }
 }
@@ -388,6 +397,7 @@ void Daemon::perform_actions() {
       } else {
         applied_ = a->state;
       }
+      if (kernel_watch_) kernel_watch_->rearm();
     } else if (const auto* w = std::get_if<client::Withdraw>(&action)) {
       if (auto st = sink_->withdraw(w->reason); !st) {
         log_.logf(LogLevel::kError, "withdraw failed: %s", st.error().reason().c_str());

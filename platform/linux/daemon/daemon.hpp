@@ -22,6 +22,7 @@
 #include "daemon/state_sink.hpp"
 #include "daemon/status_report.hpp"
 #include "lwb4/client/engine.hpp"
+#include "netlink/kernel_watch.hpp"
 
 namespace lwb4::platform {
 
@@ -37,7 +38,15 @@ class Daemon {
   int run();
 
  private:
-  enum Kind : uint32_t { kSignal, kTimer, kDhcp, kNetlink, kControlListen, kControlConnection };
+  enum Kind : uint32_t {
+    kSignal,
+    kTimer,
+    kDhcp,
+    kNetlink,
+    kControlListen,
+    kControlConnection,
+    kKernelWatch
+  };
 
   void handle(const Event& event);
   void on_signal();
@@ -65,6 +74,8 @@ class Daemon {
   std::optional<LeaseStore> lease_store_;
   std::optional<client::Lease> stored_lease_;
   std::unique_ptr<StateSink> sink_;
+  // With --kernel netlink: heals the sink's objects (kernel_watch.hpp).
+  std::unique_ptr<KernelWatch> kernel_watch_;
   std::optional<client::DesiredState> applied_;
   std::optional<client::Engine> engine_;
   client::UplinkState uplink_state_;
