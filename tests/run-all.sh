@@ -39,11 +39,12 @@ step "nat: port-set NAT in nftables, every port of the set and none outside"
 tests/nat/portset_nat_test.sh build/dev
 tests/nat/portset_nat_test.sh build/dev 4 8 18
 
-step "vm: the softwire on a kernel with ip6_tunnel (user-mode-linux)"
+step "vm: the softwire and lwb4d --kernel netlink behind an lwAFTR (user-mode-linux)"
 cmake --preset vm >/dev/null
 cmake --build --preset vm
 tests/vm/vm-run.sh --prepare
 tests/vm/softwire_test.sh build/vm
+tests/vm/daemon_test.sh build/vm
 
 step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
 cmake --preset fuzz >/dev/null

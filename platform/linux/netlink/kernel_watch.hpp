@@ -66,7 +66,7 @@ bool needs_reconcile(const KernelEvent& event, const WatchScope& scope);
 class HealLimiter {
  public:
   using Clock = std::chrono::steady_clock;
-  static constexpr size_t kBurst = 5;
+  static constexpr size_t kBurst = 10;
   static constexpr std::chrono::seconds kWindow{10};
 
   // nullopt: may heal now; else the earliest time it may.
