@@ -205,6 +205,7 @@ void KernelWatch::read_events(Clock::time_point now) {
   if (overflow) {
     log_.log(LogLevel::kWarning, "netlink monitor: notifications lost (ENOBUFS); reconciling");
     if (!heal_at_) heal_at_ = now + kDebounce;
+    if (!first_event_) first_event_ = now;
     ++relevant_;
     return;
   }
@@ -214,6 +215,7 @@ void KernelWatch::read_events(Clock::time_point now) {
   for (const KernelEvent& e : batch.events) {
     if (!needs_reconcile(e, s)) continue;
     ++relevant_;
+    if (!first_event_) first_event_ = now;
     // The source's DAD ending is the awaited event itself: no debounce.
     bool dad_event = dad && e.kind == KernelEvent::Kind::kAddress6 && e.address == dad->address;
     Clock::time_point at = dad_event ? now : now + kDebounce;
@@ -236,6 +238,7 @@ void KernelWatch::heal(Clock::time_point now) {
   }
   heal_at_.reset();
   size_t events = std::exchange(relevant_, 0);
+  Clock::time_point first = std::exchange(first_event_, std::nullopt).value_or(now);
   auto performed = sink_.reconcile();
   if (!performed) {
     limiter_.record(now);
@@ -257,9 +260,10 @@ void KernelWatch::heal(Clock::time_point now) {
     if (!what.empty()) what += "; ";
     what += describe(op);
   }
+  Clock::time_point done = Clock::now();
   log_.logf(LogLevel::kNotice,
-            "kernel: healed after an outside change (%zu operations in %lld ms): %s", *performed,
-            ms(Clock::now() - now), what.c_str());
+            "kernel: healed %lld ms after an outside change (%zu operations in %lld ms): %s",
+            ms(done - first), *performed, ms(done - now), what.c_str());
 }
 
 void KernelWatch::rearm() {

@@ -112,7 +112,8 @@ class KernelWatch {
   HealLimiter limiter_;
   bool limited_logged_ = false;
   uint64_t heals_ = 0;
-  size_t relevant_ = 0;  // relevant events since the last heal
+  size_t relevant_ = 0;                           // relevant events since the last heal
+  std::optional<Clock::time_point> first_event_;  // the first of them
 };
 
 }  // namespace lwb4::platform
