@@ -15,16 +15,17 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 [ "$(id -u)" -eq 0 ] || { echo "the demo builds network namespaces: run it as root" >&2; exit 2; }
-bin=build/release/platform/linux
+bin=${LWB4_DEMO_BIN:-build/release/platform/linux}
 lwb4d=$bin/daemon/lwb4d
 lwb4ctl=$bin/ctl/lwb4ctl
 # shellcheck source=tests/lab/lab.sh
 . tests/lab/lab.sh
 
 # ---- part 2: the softwire through an lwAFTR ----
+sw_pid=""
 softwire_part() {
-  local pid="" dir v4=192.0.2.100 sw=lwb4-wan0 lan_fetch=0
-  trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; lab_down' EXIT
+  local dir v4=192.0.2.100 sw=lwb4-wan0 lan_fetch=0
+  trap 'if [ -n "$sw_pid" ]; then kill -TERM "$sw_pid" 2>/dev/null || true; wait "$sw_pid" 2>/dev/null || true; fi; lab_down' EXIT
   mkdir -p /run/kea
   lab_up --lwaftr >/dev/null
   dir=$(lab_dir)
@@ -32,14 +33,14 @@ softwire_part() {
   echo "   isp: the lwAFTR's ip6tnl aftr0 ($LAB_BR <-> $LAB_CPE_V6); inet: HTTP on $LAB_INET_V4"
   ip netns exec "$(lab_ns cpe)" "$lwb4d" --uplink wan0 --kernel netlink --no-start-delay \
     --state-dir "$dir/state" --control "$dir/lwb4.sock" --foreground >"$dir/lwb4d.log" 2>&1 &
-  pid=$!
+  sw_pid=$!
   for _ in $(seq 100); do
     "$lwb4ctl" status --control "$dir/lwb4.sock" 2>/dev/null | grep -q 'dhcp4 BOUND' && break
     sleep 0.1
   done
   grep -E 'apply|kernel:' "$dir/lwb4d.log" | sed 's/^/   | /'
   echo "   the CPE's softwire, address and route:"
-  { lab_exec cpe ip -d link show "$sw" | sed -n 3p
+  { lab_exec cpe ip -d link show "$sw" | sed -n 's/\(encaplimit [a-z0-9]*\).*/\1/p'
     lab_exec cpe ip -4 addr show dev "$sw" | grep inet
     lab_exec cpe ip route show default; } | sed 's/^ */   | /'
   # The LAN host's traffic needs the port-set NAT, which lwb4d applies when
@@ -59,9 +60,9 @@ softwire_part() {
   fi
   echo "   TCP source ports the lwAFTR decapsulated from $v4: $(lab_aftr_ports tcp | tr '\n' ' ')"
   echo "   packets outside the port set (dropped by the leak detector): $(lab_aftr_counter leak)"
-  kill -TERM "$pid"
-  wait "$pid" && echo "   SIGTERM: lwb4d released the lease and removed $sw: $(lab_exec cpe ip -br link show "$sw" 2>&1 | head -1)"
-  pid=""
+  kill -TERM "$sw_pid"
+  wait "$sw_pid" && echo "   SIGTERM: lwb4d released the lease and removed $sw: $(lab_exec cpe ip -br link show "$sw" 2>&1 | head -1)"
+  sw_pid=""
 }
 if [ "${1:-}" = --softwire ]; then
   softwire_part
