@@ -156,12 +156,35 @@ for i in range(300):
 print(ok)
 EOF
 check "300 more TCP connections from the LAN succeed" equals "$(tail -n1 "$dir/flows")" 300
+lab_inet_echo udp 7
+lab_exec lan "$LAB_PYTHON" - "$LAB_INET_V4" <<'EOF' >"$dir/udp" 2>&1 || true
+import socket, sys
+# 1000 UDP flows at once (one socket each), every one answered.
+socks = []
+for i in range(1000):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.sendto(b"flow %d" % i, (sys.argv[1], 7))
+    socks.append(s)
+ok = 0
+for s in socks:
+    try:
+        if s.recv(2048).endswith(b"flow %d" % socks.index(s)):
+            ok += 1
+    except OSError:
+        pass
+print(ok)
+EOF
+check "1000 concurrent UDP flows from the LAN are answered" equals "$(tail -n1 "$dir/udp")" 1000
 pings() { lab_exec lan ping -q -c 3 -i 0.2 -W 2 "$LAB_INET_V4" >/dev/null; }
 check "ping from the LAN host to inet" pings
 check "no packet outside the port set at the lwAFTR" equals "$(leaks)" 0
 read -r -d "" -a tcp_ports <<<"$(lab_aftr_ports tcp)" || true
 check "${#tcp_ports[@]} TCP source ports seen, all in the set" in_set "${tcp_ports[@]}"
 check "more than 250 distinct TCP source ports" test "${#tcp_ports[@]}" -gt 250
+read -r -d "" -a udp_ports <<<"$(lab_aftr_ports udp)" || true
+check "${#udp_ports[@]} UDP source ports seen, all in the set" in_set "${udp_ports[@]}"
+check "at least 1000 distinct UDP source ports" test "${#udp_ports[@]}" -ge 1000
 read -r -d "" -a icmp_ids <<<"$(lab_aftr_ports icmp)" || true
 check "ICMP echo ids in the set" in_set "${icmp_ids[@]}"
 decap=$(lab_aftr_counter decap)
