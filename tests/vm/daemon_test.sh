@@ -60,7 +60,7 @@ cpe() { lab_exec cpe "$@"; }
 # put a subshell between $! and lwb4d).
 start_lwb4d() {
 	ip netns exec "$(lab_ns cpe)" "$LWB4D" --uplink wan0 --kernel netlink --no-start-delay --state-dir "$dir/state" \
-		--control "$sock" --foreground --log-level debug >>"$log" 2>&1 &
+		--control "$sock" --foreground --log-level debug "$@" >>"$log" 2>&1 &
 	pid=$!
 }
 st() {
@@ -382,6 +382,38 @@ check "traffic flows from the new source" \
 kill -TERM "$pid"
 wait "$pid" || true
 pid=""
+
+echo "== MAP-E: the constructed /128's DAD does not block lwb4d"
+if "$LWB4D" --help | grep -q -- '--s46-rules'; then
+	CE=2001:db8:12:3400:0:c000:212:34
+	cpe sysctl -q -w net.ipv6.conf.wan0.accept_dad=1
+	lines=$(wc -l <"$log")
+	start_lwb4d --mode map-e --duid 00:03:00:01:02:00:5e:00:53:09 --prefix 2001:db8:12:3400::/56 \
+		--dhcp4o6-servers multicast --s46-rules \
+		"fmr,type=map-e,ealen=16,prefix4len=24,prefix6len=40,ipv4prefix=192.0.2.0,ipv6prefix=2001:db8::,br=2001:db8:ffff::1, "
+	tentative() { ip -n "$(lab_ns cpe)" -6 addr show dev wan0 tentative | grep -qF "$CE/128"; }
+	check "the CE address is added and tentative" wait_for 5 tentative
+	t0=$(now_ms)
+	state=$(st 's["state"]')
+	answered=$(($(now_ms) - t0))
+	check "lwb4d answers status during DAD ($answered ms, still tentative)" tentative
+	check "... (state $state)" test -n "$state"
+	mape_softwire() {
+		ip -n "$(lab_ns cpe)" -d link show "$SW" 2>/dev/null | grep -F "remote 2001:db8:ffff::1 local $CE" >/dev/null
+	}
+	check "the softwire follows once DAD is done" wait_for 5 mape_softwire
+	tail -n +"$((lines + 1))" "$log" >"$dir/mape.log"
+	check "the wait was logged, then its end" \
+		sh -c "grep -q 'wait for DAD of $CE on wan0 (tentative' '$dir/mape.log' && grep -q 'DAD of $CE done after' '$dir/mape.log'"
+	grep -F "DAD of $CE done after" "$dir/mape.log" | sed 's/^/    /'
+	kill -TERM "$pid"
+	wait "$pid" || true
+	pid=""
+	check "SIGTERM removes the softwire and the /128" \
+		sh -c "! ip -n $(lab_ns cpe) link show $SW 2>/dev/null && ! ip -n $(lab_ns cpe) -6 addr show dev wan0 | grep -qF '$CE'"
+else
+	echo "    (this lwb4d has no MAP-E: skipped)"
+fi
 
 echo "== the uplink's capture"
 kill -INT "$capture"
