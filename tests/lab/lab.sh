@@ -57,6 +57,8 @@
 #   --mape-rule "F, EA, LEN4, IPV4, PREFIX6"  the S46_RULE (1, 16, 24, 192.0.2.0, 2001:db8::/40)
 #   --mape-br ADDR                     the MAP-E S46_BR (2001:db8:ffff::1)
 #   --debug                            Kea logs at DEBUG level 99
+#   --lwaftr                           an lwAFTR in isp (needs ip6_tunnel: tests/vm): see
+#                                      lab__lwaftr; lab_aftr_counter NAME, lab_aftr_ports PROTO
 #   --defaults                         back to the default settings
 
 # ---- configuration -----------------------------------------------------------
@@ -96,6 +98,7 @@ lab__default() {
 }
 lab__defaults
 : "${LAB_READY_TIMEOUT:=10}"
+: "${LAB_LWAFTR:=0}"
 
 # Fixed addressing of the lab (documentation prefixes only).
 LAB_ISP_IF=eth-cpe
@@ -178,6 +181,7 @@ lab_options() {
     --mape-rule) LAB_MAPE_RULE=$2 && shift ;;
     --mape-br) LAB_MAPE_BR=$2 && shift ;;
     --debug) LAB_KEA_DEBUG=1 ;;
+    --lwaftr) LAB_LWAFTR=1 ;;
     --fresh) LAB_FRESH=1 ;;
     --defaults) lab__defaults 1 ;;
     *)
@@ -314,12 +318,82 @@ EOF
   # route $LAB_V4_SUBNET into the softwire with per-PSID source checks. It
   # needs a kernel with CONFIG_IPV6_TUNNEL (see tests/vm), so it is not built
   # here yet; define lab_lwaftr_hook to add it.
+  if [ "$LAB_LWAFTR" = 1 ]; then lab__lwaftr || return 1; fi
   if declare -F lab_lwaftr_hook >/dev/null; then lab_lwaftr_hook || return 1; fi
 
   # Both ends need their link-local addresses before Kea binds and before a
   # client can multicast from wan0.
   lab__poll 5 lab__has_lladdr isp "$LAB_ISP_IF" || lab__die "no link-local on isp $LAB_ISP_IF" || return 1
   lab__poll 5 lab__has_lladdr cpe "$LAB_CPE_WAN" || lab__die "no link-local on cpe $LAB_CPE_WAN" || return 1
+}
+
+# ---- lwAFTR (--lwaftr) ------------------------------------------------------------
+# RFC 7596 §6 in the isp namespace, with Linux's ip6tnl: $LAB_BR on the
+# access link (answering neighbour solicitations for it), one
+# ipip6 softwire endpoint aftr0 towards the CPE's softwire source ($LAB_CPE_V6,
+# the uplink address lwb4d binds the softwire to), the pool's addresses routed
+# back into it. The leak detector (table inet lwb4aftr) counts every
+# decapsulated packet ("decap") and counts and drops ("leak") each whose TCP/UDP
+# source port or ICMP echo id lies outside the CPE's port set (RFC 7597 §5.1
+# mask/value of the PSID, ports below 2^(16-a) excluded); the sets tcp_seen,
+# udp_seen and icmp_seen keep every source port / id that passed.
+lab__lwaftr() {
+  local isp a k psid mask value min first last i
+  isp=$(lab_ns isp)
+  ip -n "$isp" -6 addr add "$LAB_BR/128" dev "$LAB_ISP_IF" nodad &&
+    ip -n "$isp" -6 tunnel add aftr0 mode ipip6 local "$LAB_BR" remote "$LAB_CPE_V6" encaplimit none &&
+    ip -n "$isp" link set aftr0 up || return 1
+  read -r first last <<<"${LAB_POOL/-/ }"
+  for ((i = ${first##*.}; i <= ${last##*.}; i++)); do
+    ip -n "$isp" route add "${first%.*}.$i/32" dev aftr0 || return 1
+  done
+  if [ "$LAB_FULL_ADDRESS" = 1 ]; then
+    a=0 k=0 psid=0
+  else
+    a=$LAB_PSID_OFFSET k=$LAB_PSID_LEN psid=$LAB_PSID
+  fi
+  mask=$((((1 << k) - 1) << (16 - a - k))) value=$((psid << (16 - a - k)))
+  min=0
+  if [ "$a" -gt 0 ]; then min=$((1 << (16 - a))); fi
+  ip netns exec "$isp" nft -f - <<EOF
+table inet lwb4aftr {
+  counter decap {}
+  counter leak {}
+  set tcp_seen { type inet_service; flags dynamic; size 65535; }
+  set udp_seen { type inet_service; flags dynamic; size 65535; }
+  set icmp_seen { type inet_service; flags dynamic; size 65535; }
+  chain leaks {
+    type filter hook forward priority filter - 10; policy accept;
+    iifname != "aftr0" accept
+    counter name "decap"
+    meta l4proto tcp tcp sport & $mask != $value counter name "leak" drop
+    meta l4proto tcp tcp sport < $min counter name "leak" drop
+    meta l4proto udp udp sport & $mask != $value counter name "leak" drop
+    meta l4proto udp udp sport < $min counter name "leak" drop
+    icmp type echo-request icmp id & $mask != $value counter name "leak" drop
+    icmp type echo-request icmp id < $min counter name "leak" drop
+    meta l4proto tcp update @tcp_seen { tcp sport }
+    meta l4proto udp update @udp_seen { udp sport }
+    icmp type echo-request update @icmp_seen { icmp id }
+  }
+}
+EOF
+}
+
+lab_aftr_counter() {
+  ip netns exec "$(lab_ns isp)" nft list counter inet lwb4aftr "$1" |
+    sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
+# The source ports (ICMP ids) the lwAFTR let through, one a line, sorted.
+lab_aftr_ports() {
+  ip netns exec "$(lab_ns isp)" nft -j list set inet lwb4aftr "${1:?tcp, udp or icmp}_seen" |
+    "$LAB_PYTHON" -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    if "set" in o:
+        for e in sorted(o["set"].get("elem", [])):
+            print(e)'
 }
 
 # ---- Kea -------------------------------------------------------------------------

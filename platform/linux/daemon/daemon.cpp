@@ -118,6 +118,9 @@ Status Daemon::setup() {
                         config_.encap_limit, config_.route_metric, config_.route_table};
     auto sink = NetlinkStateSink::open(std::move(kernel), log_);
     if (!sink) return sink.error();
+    auto watch = KernelWatch::open(**sink, log_);
+    if (!watch) return watch.error();
+    kernel_watch_ = std::move(*watch);
     sink_ = std::move(*sink);
   } else {
     sink_ = std::make_unique<LoggingStateSink>(log_);
@@ -141,6 +144,9 @@ Status Daemon::setup() {
                           std::pair{sink_->watch_fd(), kSink}}) {
     if (fd < 0) continue;
     if (auto st = loop_->add(fd, kind); !st) return st;
+  }
+  if (kernel_watch_) {
+    if (auto st = loop_->add(kernel_watch_->fd(), kKernelWatch); !st) return st;
   }
 
   lease_store_.emplace(config_.state_dir, config_.uplink);
@@ -256,6 +262,9 @@ void Daemon::handle(const Event& e) {
       break;
     case kSink:
       sink_->on_watch_readable();
+      break;
+    case kKernelWatch:
+      kernel_watch_->process();
       break;
   }
 }
@@ -492,6 +501,7 @@ void Daemon::perform_actions() {
         applied_ = a->state;
         if (script_) script_->run(script_environment(&a->state, config_.softwire));
       }
+      if (kernel_watch_) kernel_watch_->rearm();
     } else if (const auto* w = std::get_if<client::Withdraw>(&action)) {
       if (auto st = sink_->withdraw(w->reason); !st) {
         log_.logf(LogLevel::kError, "withdraw failed: %s", st.error().reason().c_str());

@@ -24,6 +24,7 @@
 #include "daemon/state_sink.hpp"
 #include "daemon/status_report.hpp"
 #include "lwb4/client/engine.hpp"
+#include "netlink/kernel_watch.hpp"
 
 namespace lwb4::platform {
 
@@ -47,7 +48,8 @@ class Daemon {
     kControlListen,
     kControlConnection,
     kPcp,
-    kSink
+    kSink,
+    kKernelWatch
   };
 
   Status open_nat();
@@ -82,6 +84,8 @@ class Daemon {
   std::optional<client::Lease> stored_lease_;
   std::unique_ptr<StateSink> sink_;
   std::unique_ptr<ScriptRunner> script_;
+  // With --kernel netlink: heals the sink's objects (kernel_watch.hpp).
+  std::unique_ptr<KernelWatch> kernel_watch_;
   std::optional<client::DesiredState> applied_;
   std::optional<client::Engine> engine_;
   std::unique_ptr<PcpDriver> pcp_;  // --mode pcp: drives the PCP client instead of engine_

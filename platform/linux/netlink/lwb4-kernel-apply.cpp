@@ -8,6 +8,7 @@
 // --route-table N. --dry-run plans without changing anything.
 #include <time.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -133,11 +134,32 @@ int main(int argc, char** argv) {
   timespec start;
   ::clock_gettime(CLOCK_MONOTONIC, &start);
   Status st = command == "apply" ? (*sink)->apply(state) : (*sink)->withdraw("lwb4-kernel-apply");
+  std::vector<KernelOp> done = (*sink)->last_operations();
+  // The sink does not block on DAD; this tool polls where lwb4d waits for
+  // the address's netlink notification.
+  double dad_ms = 0;
+  while (st && (*sink)->pending_dad()) {
+    timespec pause{0, 5'000'000};
+    ::nanosleep(&pause, nullptr);
+    auto more = (*sink)->reconcile();
+    if (!more) st = more.error();
+    if ((*sink)->pending_dad() && std::chrono::steady_clock::now() - (*sink)->pending_dad()->since >
+                                      NetlinkStateSink::kDadTimeout) {
+      st = make_error("DAD of the source still pending after %lld ms",
+                      static_cast<long long>(NetlinkStateSink::kDadTimeout.count()));
+    }
+    if (!(*sink)->pending_dad()) {
+      dad_ms = elapsed_ms(start);
+      for (const KernelOp& op : (*sink)->last_operations()) {
+        if (!std::holds_alternative<WaitDad>(op)) done.push_back(op);
+      }
+    }
+  }
   double ms = elapsed_ms(start);
-  for (const KernelOp& op : (*sink)->last_operations())
+  for (const KernelOp& op : done)
     std::printf("  %s\n", describe(op).c_str());
-  std::printf("%s: %zu operations in %.3f ms\n", command.c_str(), (*sink)->last_operations().size(),
-              ms);
+  std::printf("%s: %zu operations in %.3f ms\n", command.c_str(), done.size(), ms);
+  if (dad_ms > 0) std::printf("(of which waiting for DAD: up to %.3f ms)\n", dad_ms);
   if (!st) {
     std::printf("error: %s\n", st.error().reason().c_str());
     return 1;

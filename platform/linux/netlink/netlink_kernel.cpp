@@ -12,7 +12,6 @@
 #include <netlink/route/link/ip6tnl.h>
 #include <netlink/route/route.h>
 #include <netlink/socket.h>
-#include <time.h>
 
 #include <cerrno>
 #include <cstring>
@@ -20,12 +19,6 @@
 
 namespace lwb4::platform {
 namespace {
-
-// DAD takes up to RetransTimer per probe after a random delay of up to
-// MAX_RTR_SOLICITATION_DELAY (RFC 4862 §5.4.2, RFC 4861 §10): well under
-// this with the default single probe.
-constexpr int kDadTimeoutMs = 5000;
-constexpr int kDadPollMs = 20;
 
 template <class T, void (*Free)(T*)>
 struct Owned {
@@ -144,12 +137,6 @@ void fill_route(rtnl_route* r, int ifindex, const DefaultRoute4& route, nl_addr*
   rtnl_nexthop* nh = rtnl_route_nh_alloc();
   rtnl_route_nh_set_ifindex(nh, ifindex);
   rtnl_route_add_nexthop(r, nh);
-}
-
-void sleep_ms(int ms) {
-  timespec ts{ms / 1000, (ms % 1000) * 1'000'000L};
-  while (::nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-  }
 }
 
 }  // namespace
@@ -318,41 +305,38 @@ Status NetlinkKernel::execute(const KernelOp& op) {
     } else {
       err = rtnl_addr_delete(sock_, a.get(), 0);
     }
-  } else if (const auto* w = std::get_if<WaitDad>(&op)) {
-    return wait_dad(*w);
+  } else if (std::holds_alternative<WaitDad>(op)) {
+    return make_error("%s: not an operation to execute (dad_done)", describe(op).c_str());
   }
   if (err < 0) return op_error(op, err);
   return {};
 }
 
+uint32_t NetlinkKernel::port() const {
+  return nl_socket_get_local_port(sock_);
+}
+
 // RFC 4862 §5.4: a tentative address is not yet usable as a source.
-Status NetlinkKernel::wait_dad(const WaitDad& op) {
+Result<bool> NetlinkKernel::dad_done(const WaitDad& op) {
   auto ifindex = ifindex_of(op.dev);
   if (!ifindex) return ifindex.error().wrap(describe(op));
-  for (int waited = 0;; waited += kDadPollMs) {
-    nl_cache* raw = nullptr;
-    if (int err = rtnl_addr_alloc_cache(sock_, &raw); err < 0) return op_error(op, err);
-    CachePtr addrs(raw);
-    std::optional<uint32_t> flags;
-    for (nl_object* obj = nl_cache_get_first(addrs.get()); obj; obj = nl_cache_get_next(obj)) {
-      auto* a = reinterpret_cast<rtnl_addr*>(obj);
-      Ipv6Address have;
-      if (rtnl_addr_get_ifindex(a) == *ifindex && rtnl_addr_get_family(a) == AF_INET6 &&
-          copy_addr(rtnl_addr_get_local(a), have.bytes) && have == op.address) {
-        flags = rtnl_addr_get_flags(a);
-      }
+  nl_cache* raw = nullptr;
+  if (int err = rtnl_addr_alloc_cache(sock_, &raw); err < 0) return op_error(op, err);
+  CachePtr addrs(raw);
+  std::optional<uint32_t> flags;
+  for (nl_object* obj = nl_cache_get_first(addrs.get()); obj; obj = nl_cache_get_next(obj)) {
+    auto* a = reinterpret_cast<rtnl_addr*>(obj);
+    Ipv6Address have;
+    if (rtnl_addr_get_ifindex(a) == *ifindex && rtnl_addr_get_family(a) == AF_INET6 &&
+        copy_addr(rtnl_addr_get_local(a), have.bytes) && have == op.address) {
+      flags = rtnl_addr_get_flags(a);
     }
-    if (!flags) return make_error("%s: the address is gone", describe(op).c_str());
-    if (*flags & IFA_F_DADFAILED) {
-      return make_error("%s: DAD failed (duplicate address)", describe(op).c_str());
-    }
-    if (!(*flags & IFA_F_TENTATIVE)) return {};
-    if (waited >= kDadTimeoutMs) {
-      return make_error("%s: still tentative after %d ms (uplink without carrier?)",
-                        describe(op).c_str(), kDadTimeoutMs);
-    }
-    sleep_ms(kDadPollMs);
   }
+  if (!flags) return make_error("%s: the address is gone", describe(op).c_str());
+  if (*flags & IFA_F_DADFAILED) {
+    return make_error("%s: DAD failed (duplicate address)", describe(op).c_str());
+  }
+  return !(*flags & IFA_F_TENTATIVE);
 }
 
 }  // namespace lwb4::platform

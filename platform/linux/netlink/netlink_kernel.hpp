@@ -20,12 +20,17 @@ class NetlinkKernel {
   NetlinkKernel& operator=(const NetlinkKernel&) = delete;
 
   Result<KernelSnapshot> snapshot(const KernelConfig& config);
-  // WaitDad blocks, polling the address, for at most a few seconds.
+  // Everything but WaitDad, which never blocks: see dad_done().
   Status execute(const KernelOp& op);
+  // One look at the address: true when DAD is over, false while it is
+  // tentative; an Error when it failed DAD or is gone.
+  Result<bool> dad_done(const WaitDad& op);
+  // The netlink port id of the socket the changes are sent from: the
+  // kernel's notifications of those changes carry it (their echoes).
+  uint32_t port() const;
 
  private:
   NetlinkKernel() = default;
-  Status wait_dad(const WaitDad& op);
 
   nl_sock* sock_ = nullptr;
 };
