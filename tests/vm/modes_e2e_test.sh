@@ -1,0 +1,316 @@
+#!/usr/bin/env bash
+# The provisioning modes end to end on a kernel with ip6_tunnel, through an
+# lwAFTR with a per-CPE leak detector:
+#   lw4o6 (RFC 7596) from DHCPv6 option 96: two CPEs (tests/lab/lab.sh
+#   --second-cpe) with Kea S46_V4V6BIND reservations per DUID sharing one
+#   IPv4 address with PSIDs 52 and 53 (offset 6, PSID-len 6). The lwAFTR has
+#   one ip6tnl per B4 and demultiplexes inbound IPv4 by destination port (ICMP
+#   echo id) into the tunnel of the PSID that owns it (nft mark + policy
+#   routing). Both lwb4d (--kernel netlink, NAT on) are CONFIGURED in mode
+#   lw4o6; both LAN hosts fetch from inet and run TCP and UDP flows at the
+#   same time; every decapsulated packet is checked against ITS CPE's set
+#   (zero leaks), every flow is answered (no cross-talk: a reply sent to the
+#   other CPE would land outside its set and be dropped there); SIGTERM of
+#   one leaves the other working.
+#   tests/vm/modes_e2e_test.sh [BUILD_DIR]     (default build/vm)
+# Outside the VM it re-runs itself in one (tests/vm/vm-run.sh).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$(dirname "$here")")
+if [ -z "${LWB4_IN_VM:-}" ]; then
+	exec "$here/vm-run.sh" -- "$0" "$@"
+fi
+build=${1:-$top/build/vm}
+LWB4D=${LWB4D:-$build/platform/linux/daemon/lwb4d}
+LWB4CTL=${LWB4CTL:-$build/platform/linux/ctl/lwb4ctl}
+# shellcheck source=tests/lab/lab.sh
+. "$top/tests/lab/lab.sh"
+# shellcheck source=tests/lab/check.sh
+. "$top/tests/lab/check.sh"
+for f in "$LWB4D" "$LWB4CTL"; do
+	[ -x "$f" ] || { echo "no $f (build lwb4d and lwb4ctl with the vm preset)"; exit 2; }
+done
+
+V4=192.0.2.3
+DUID1=00:03:00:01:02:00:5e:00:53:02
+DUID2=00:03:00:01:02:00:5e:00:53:03
+# offset 6, PSID-len 6 (RFC 7597 5.1): mask and value of each PSID.
+MASK=$((63 << 4)) MIN=1024
+VALUE1=$((52 << 4)) VALUE2=$((53 << 4))
+# The constructed softwire sources (RFC 7596 5.1: IPv4 address and PSID in
+# the interface id of the bind prefix).
+SRC1=2001:db8:46::c000:203:34 SRC2=2001:db8:46::c000:203:35
+dir="" pids=("" "") logs=() socks=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		[ -n "$p" ] || continue
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	if [ "$failed" -gt 0 ]; then
+		for p in "${logs[@]}"; do
+			[ -f "$p" ] || continue
+			echo "---- $p (last 40 lines)"
+			tail -n 40 "$p"
+		done
+	fi
+	lab_down
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+equals() { [ "$1" = "$2" ] || {
+	echo "    got '$1', want '$2'"
+	return 1
+}; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# Started with ip netns exec itself (no subshell between $! and lwb4d).
+start_lwb4d() { # N NS FLAGS...
+	local n=$1 ns=$2
+	shift 2
+	ip netns exec "$(lab_ns "$ns")" "$LWB4D" --uplink wan0 --kernel netlink --no-start-delay \
+		--state-dir "$dir/state$n" --control "${socks[n]}" --foreground --log-level debug \
+		"$@" >>"${logs[n]}" 2>&1 &
+	pids[n]=$!
+}
+stop_lwb4d() { # N: SIGTERM, exit status 0
+	local rc=0
+	kill -TERM "${pids[$1]}"
+	wait "${pids[$1]}" || rc=$?
+	pids[$1]=""
+	return "$rc"
+}
+st() { # N PYTHON-EXPR
+	"$LWB4CTL" status --control "${socks[$1]}" --json 2>/dev/null |
+		"$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($2)" 2>/dev/null
+}
+configured() { [ "$(st "$1" 's["state"]')" = CONFIGURED ]; }
+
+# ---- the lwAFTR for the two B4s -----------------------------------------------
+# aftrN: ipip6 from $LAB_BR to CPE N's softwire source. Inbound to the shared
+# address is marked N when its destination port (echo id) has CPE N's PSID
+# and routed by the mark into aftrN; anything else has no route. Leak
+# detector: every packet decapsulated from aftrN is counted (decapN) and,
+# when its source port / echo id is outside CPE N's set, counted (leakN) and
+# dropped; tcpN/udpN/icmpN keep the ones that passed.
+psid_chain() { # N VALUE
+	cat <<EOF
+  counter decap$1 {}
+  counter leak$1 {}
+  counter misrouted$1 {}
+  set tcp$1 { type inet_service; flags dynamic; size 65535; }
+  set udp$1 { type inet_service; flags dynamic; size 65535; }
+  set icmp$1 { type inet_service; flags dynamic; size 65535; }
+  chain from$1 {
+    counter name "decap$1"
+    meta l4proto tcp tcp sport & $MASK != $2 counter name "leak$1" drop
+    meta l4proto udp udp sport & $MASK != $2 counter name "leak$1" drop
+    meta l4proto { tcp, udp } th sport < $MIN counter name "leak$1" drop
+    icmp type echo-request icmp id & $MASK != $2 counter name "leak$1" drop
+    icmp type echo-request icmp id < $MIN counter name "leak$1" drop
+    meta l4proto tcp update @tcp$1 { tcp sport }
+    meta l4proto udp update @udp$1 { udp sport }
+    icmp type echo-request update @icmp$1 { icmp id }
+  }
+  chain to$1 {
+    meta l4proto { tcp, udp } th dport & $MASK != $2 counter name "misrouted$1"
+    icmp type echo-reply icmp id & $MASK != $2 counter name "misrouted$1"
+  }
+EOF
+}
+lwaftr_up() {
+	local n src
+	lab_exec isp ip -6 addr add "$LAB_BR/128" dev "$LAB_ISP_IF" nodad
+	lab__sysctl isp net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	for n in 1 2; do
+		src=SRC$n
+		lab_exec isp ip -6 tunnel add "aftr$n" mode ipip6 local "$LAB_BR" remote "${!src}" encaplimit none
+		lab_exec isp ip link set "aftr$n" up
+		lab_exec isp ip rule add fwmark "$n" table "10$n"
+		lab_exec isp ip route add "$V4/32" dev "aftr$n" table "10$n"
+	done
+	lab_exec isp nft -f - <<EOF
+table inet lwb4aftr {
+$(psid_chain 1 $VALUE1)
+$(psid_chain 2 $VALUE2)
+  chain demux {
+    type filter hook prerouting priority mangle; policy accept;
+    ip daddr != $V4 accept
+    meta l4proto { tcp, udp } th dport & $MASK == $VALUE1 meta mark set 1 accept
+    meta l4proto { tcp, udp } th dport & $MASK == $VALUE2 meta mark set 2 accept
+    icmp type echo-reply icmp id & $MASK == $VALUE1 meta mark set 1 accept
+    icmp type echo-reply icmp id & $MASK == $VALUE2 meta mark set 2 accept
+  }
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    iifname "aftr1" jump from1
+    iifname "aftr2" jump from2
+    oifname "aftr1" jump to1
+    oifname "aftr2" jump to2
+  }
+}
+EOF
+}
+counter() { lab_exec isp nft list counter inet lwb4aftr "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'; }
+aftr_ports() { # SET: the ports / ids that passed, one a line
+	lab_exec isp nft -j list set inet lwb4aftr "$1" | "$LAB_PYTHON" -c '
+import json, sys
+for o in json.load(sys.stdin)["nftables"]:
+    if "set" in o:
+        for e in sorted(o["set"].get("elem", [])):
+            print(e)'
+}
+in_set() { # VALUE PORT...
+	local v=$1 p
+	shift
+	[ $# -gt 0 ] || return 1
+	for p in "$@"; do
+		if [ $((p & MASK)) -ne "$v" ] || [ "$p" -lt "$MIN" ]; then
+			echo "    port $p is outside the set"
+			return 1
+		fi
+	done
+}
+inbound_dropped() { # NS
+	lab_exec "$1" nft list counter ip lwb4 inbound_dropped | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
+
+if [ ! -d /run/kea ]; then mkdir -p /run/kea; fi
+t_start=$(now_ms)
+lab_up --second-cpe --s46 lw --s46-duid "$DUID1" --s46-bind "$V4, 2001:db8:46::/64" --s46-portparams "6, 52/6" \
+	--s46-duid2 "$DUID2" --s46-bind2 "$V4, 2001:db8:46::/64" --s46-portparams2 "6, 53/6" >/dev/null
+dir=$(lab_dir)
+logs=("$dir/lwb4d-1.log" "$dir/lwb4d-1.log" "$dir/lwb4d-2.log")
+socks=("" "$dir/lwb4-1.sock" "$dir/lwb4-2.sock")
+pids=("" "" "")
+# TCP connections, UDP flows (all open at once) and a ping from a LAN host;
+# prints "TCP-OK UDP-OK BAD" where BAD counts echo replies naming a source
+# port outside VALUE's set (the port the NAT chose, as inet saw it).
+cat >"$dir/flows.py" <<'EOF'
+import socket, sys
+inet, ntcp, nudp, mask, value = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+bad = 0
+def port_ok(line):
+    p = int(line.split()[2])
+    return p & mask == value and p >= 1024
+tcp = 0
+for i in range(ntcp):
+    try:
+        s = socket.create_connection((inet, 7), timeout=3)
+        s.sendall(b"tcp %d\n" % i)
+        data = b""
+        while not data.endswith(b"tcp %d\n" % i):
+            b = s.recv(4096)
+            if not b:
+                break
+            data += b
+        s.close()
+        if data.endswith(b"tcp %d\n" % i):
+            tcp += 1
+            bad += not port_ok(data.split(b"\n")[0].decode())
+    except OSError:
+        pass
+socks = []
+udp = 0
+for first in range(0, nudp, 50):
+    batch = range(first, min(first + 50, nudp))
+    for i in batch:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        s.sendto(b"flow %d" % i, (inet, 7))
+        socks.append(s)
+    for i in batch:
+        try:
+            d = socks[i].recv(2048)
+            if d.endswith(b"flow %d" % i):
+                udp += 1
+                bad += not port_ok(d.split(b"\n")[0].decode())
+        except OSError:
+            pass
+print(tcp, udp, bad)
+EOF
+
+lwaftr_up
+lab_inet_http 80
+lab_inet_echo udp 7
+lab_inet_echo tcp 7
+lab_exec cpe ip link set lo up
+lab_exec cpe2 ip link set lo up
+
+echo "== lw4o6: two CPEs share $V4 with PSIDs 52 and 53 (Kea reservations per DUID)"
+start_lwb4d 1 cpe --duid "$DUID1"
+start_lwb4d 2 cpe2 --duid "$DUID2"
+check "CPE 1 CONFIGURED within 10 s" wait_for 10 configured 1
+check "CPE 2 CONFIGURED within 10 s" wait_for 10 configured 2
+fields='s["mode"], s["ipv4_address"], s["psid_offset"], s["psid_len"], s["psid"], s["softwire_source"]'
+check "CPE 1: lw4o6, $V4, PSID 52 (offset 6, length 6), source $SRC1" \
+	equals "$(st 1 "$fields")" "lw4o6 $V4 6 6 52 $SRC1"
+check "CPE 2: lw4o6, $V4, PSID 53 (offset 6, length 6), source $SRC2" \
+	equals "$(st 2 "$fields")" "lw4o6 $V4 6 6 53 $SRC2"
+check "lwb4ctl status (text) names the mode" \
+	sh -c "'$LWB4CTL' status --control '${socks[1]}' | grep -q lw4o6"
+softwire() { # NS SRC
+	ip -n "$(lab_ns "$1")" -d link show lwb4-wan0 2>/dev/null |
+		grep -F "ip6tnl ipip6 remote $LAB_BR local $2 dev wan0" >/dev/null
+}
+check "CPE 1's softwire from $SRC1 to the BR" wait_for 3 softwire cpe "$SRC1"
+check "CPE 2's softwire from $SRC2 to the BR" wait_for 3 softwire cpe2 "$SRC2"
+
+echo "== both LANs at once: HTTP, 200 TCP and 300 UDP flows each"
+fetch() { # NS
+	ip netns exec "$(lab_ns "$1")" curl -sf --max-time 20 "http://$LAB_INET_V4/1m.bin" | cmp -s - "$dir/www/1m.bin"
+}
+t0=$(now_ms)
+fetch lan && echo ok >"$dir/fetch1" &
+f1=$!
+fetch lan2 && echo ok >"$dir/fetch2" &
+f2=$!
+lab_exec lan "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 200 300 "$MASK" "$VALUE1" >"$dir/flows1" 2>&1 &
+p1=$!
+lab_exec lan2 "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 200 300 "$MASK" "$VALUE2" >"$dir/flows2" 2>&1 &
+p2=$!
+wait "$f1" "$f2" "$p1" "$p2" || true
+echo "    both LANs done in $(($(now_ms) - t0)) ms"
+check "LAN 1 fetched 1 MiB over CPE 1" test -s "$dir/fetch1"
+check "LAN 2 fetched 1 MiB over CPE 2" test -s "$dir/fetch2"
+check "LAN 1: 200 TCP, 300 UDP answered, every port inet saw in PSID 52's set" \
+	equals "$(tail -n1 "$dir/flows1")" "200 300 0"
+check "LAN 2: 200 TCP, 300 UDP answered, every port inet saw in PSID 53's set" \
+	equals "$(tail -n1 "$dir/flows2")" "200 300 0"
+pings() { lab_exec "$1" ping -q -c 3 -i 0.2 -W 2 "$LAB_INET_V4" >/dev/null; }
+check "ping from LAN 1" pings lan
+check "ping from LAN 2" pings lan2
+for n in 1 2; do
+	v=VALUE$n
+	check "no packet outside CPE $n's set at the lwAFTR (decapsulated: $(counter "decap$n"))" \
+		equals "$(counter "leak$n")" 0
+	check "... and more than 1000 decapsulated" test "$(counter "decap$n")" -gt 1000
+	for proto in tcp udp icmp; do
+		read -r -d "" -a ports <<<"$(aftr_ports "$proto$n")" || true
+		check "CPE $n: ${#ports[@]} $proto source ports/ids, all in its set" \
+			in_set "${!v}" "${ports[@]}"
+	done
+	check "nothing for CPE $n was sent into the other's tunnel" equals "$(counter "misrouted$n")" 0
+done
+read -r -d "" -a u1 <<<"$(aftr_ports udp1)" || true
+read -r -d "" -a u2 <<<"$(aftr_ports udp2)" || true
+check "300 distinct UDP ports from each CPE (${#u1[@]}, ${#u2[@]})" test "${#u1[@]}" -ge 300 -a "${#u2[@]}" -ge 300
+check "no reply reached the wrong CPE (lwb4's inbound filter dropped nothing)" \
+	equals "$(inbound_dropped cpe) $(inbound_dropped cpe2)" "0 0"
+check "no native IPv4 on the access link" equals "$(lab_nft_counter access_v4)" 0
+
+echo "== SIGTERM of CPE 1 leaves CPE 2 working"
+check "CPE 1's lwb4d exits 0" stop_lwb4d 1
+check "... its softwire is gone" sh -c "! ip -n $(lab_ns cpe) link show lwb4-wan0 2>/dev/null"
+lab_exec lan2 "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 50 100 "$MASK" "$VALUE2" >"$dir/flows3" 2>&1 || true
+check "LAN 2: 50 TCP and 100 UDP flows still answered" equals "$(tail -n1 "$dir/flows3")" "50 100 0"
+check "LAN 2 still fetches over CPE 2" fetch lan2
+check "CPE 2 still CONFIGURED" configured 2
+check "still no leak" equals "$(counter leak1) $(counter leak2)" "0 0"
+check "CPE 2's lwb4d exits 0" stop_lwb4d 2
+
+echo
+echo "run time: $(($(now_ms) - t_start)) ms"
+check_summary
