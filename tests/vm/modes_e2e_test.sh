@@ -95,7 +95,7 @@ configured() { [ "$(st "$1" 's["state"]')" = CONFIGURED ]; }
 # detector: every packet decapsulated from aftrN is counted (decapN) and,
 # when its source port / echo id is outside CPE N's set, counted (leakN) and
 # dropped; tcpN/udpN/icmpN keep the ones that passed.
-psid_chain() { # N VALUE
+leak_chain() { # N OUTSIDE1 OUTSIDE2: nft relations true for a port outside the set
 	cat <<EOF
   counter decap$1 {}
   counter leak$1 {}
@@ -105,15 +105,19 @@ psid_chain() { # N VALUE
   set icmp$1 { type inet_service; flags dynamic; size 65535; }
   chain from$1 {
     counter name "decap$1"
-    meta l4proto tcp tcp sport & $MASK != $2 counter name "leak$1" drop
-    meta l4proto udp udp sport & $MASK != $2 counter name "leak$1" drop
-    meta l4proto { tcp, udp } th sport < $MIN counter name "leak$1" drop
-    icmp type echo-request icmp id & $MASK != $2 counter name "leak$1" drop
-    icmp type echo-request icmp id < $MIN counter name "leak$1" drop
+    meta l4proto { tcp, udp } th sport $2 counter name "leak$1" drop
+    meta l4proto { tcp, udp } th sport $3 counter name "leak$1" drop
+    icmp type echo-request icmp id $2 counter name "leak$1" drop
+    icmp type echo-request icmp id $3 counter name "leak$1" drop
     meta l4proto tcp update @tcp$1 { tcp sport }
     meta l4proto udp update @udp$1 { udp sport }
     icmp type echo-request update @icmp$1 { icmp id }
   }
+EOF
+}
+psid_chain() { # N VALUE
+	leak_chain "$1" "& $MASK != $2" "< $MIN"
+	cat <<EOF
   chain to$1 {
     meta l4proto { tcp, udp } th dport & $MASK != $2 counter name "misrouted$1"
     icmp type echo-reply icmp id & $MASK != $2 counter name "misrouted$1"
@@ -162,12 +166,15 @@ for o in json.load(sys.stdin)["nftables"]:
         for e in sorted(o["set"].get("elem", [])):
             print(e)'
 }
-in_set() { # VALUE PORT...
-	local v=$1 p
-	shift
+in_set() { # VALUE PORT...: inside the PSID set VALUE of mask $MASK
+	in_ports "$MIN" 65535 "$MASK" "$@"
+}
+in_ports() { # LOW HIGH MASK VALUE PORT...: LOW <= port <= HIGH and port & MASK == VALUE
+	local lo=$1 hi=$2 m=$3 v=$4 p
+	shift 4
 	[ $# -gt 0 ] || return 1
 	for p in "$@"; do
-		if [ $((p & MASK)) -ne "$v" ] || [ "$p" -lt "$MIN" ]; then
+		if [ $((p & m)) -ne "$v" ] || [ "$p" -lt "$lo" ] || [ "$p" -gt "$hi" ]; then
 			echo "    port $p is outside the set"
 			return 1
 		fi
@@ -184,17 +191,19 @@ lab_up --second-cpe --s46 lw --s46-duid "$DUID1" --s46-bind "$V4, 2001:db8:46::/
 dir=$(lab_dir)
 logs=("$dir/lwb4d-1.log" "$dir/lwb4d-1.log" "$dir/lwb4d-2.log")
 socks=("" "$dir/lwb4-1.sock" "$dir/lwb4-2.sock")
-pids=("" "" "")
+pids=("" "" "" "" "")
 # TCP connections, UDP flows (all open at once) and a ping from a LAN host;
 # prints "TCP-OK UDP-OK BAD" where BAD counts echo replies naming a source
-# port outside VALUE's set (the port the NAT chose, as inet saw it).
+# port (the one the NAT chose, as inet saw it) outside the set: not
+# LOW <= port <= HIGH with port & MASK == VALUE.
 cat >"$dir/flows.py" <<'EOF'
 import socket, sys
-inet, ntcp, nudp, mask, value = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+inet = sys.argv[1]
+ntcp, nudp, lo, hi, mask, value = map(int, sys.argv[2:8])
 bad = 0
 def port_ok(line):
     p = int(line.split()[2])
-    return p & mask == value and p >= 1024
+    return p & mask == value and lo <= p <= hi
 tcp = 0
 for i in range(ntcp):
     try:
@@ -251,10 +260,11 @@ check "CPE 2: lw4o6, $V4, PSID 53 (offset 6, length 6), source $SRC2" \
 	equals "$(st 2 "$fields")" "lw4o6 $V4 6 6 53 $SRC2"
 check "lwb4ctl status (text) names the mode" \
 	sh -c "'$LWB4CTL' status --control '${socks[1]}' | grep -q lw4o6"
-softwire() { # NS SRC
+softwire_to() { # NS BR SRC
 	ip -n "$(lab_ns "$1")" -d link show lwb4-wan0 2>/dev/null |
-		grep -F "ip6tnl ipip6 remote $LAB_BR local $2 dev wan0" >/dev/null
+		grep -F "ip6tnl ipip6 remote $2 local $3 dev wan0" >/dev/null
 }
+softwire() { softwire_to "$1" "$LAB_BR" "$2"; }
 check "CPE 1's softwire from $SRC1 to the BR" wait_for 3 softwire cpe "$SRC1"
 check "CPE 2's softwire from $SRC2 to the BR" wait_for 3 softwire cpe2 "$SRC2"
 
@@ -267,9 +277,9 @@ fetch lan && echo ok >"$dir/fetch1" &
 f1=$!
 fetch lan2 && echo ok >"$dir/fetch2" &
 f2=$!
-lab_exec lan "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 200 300 "$MASK" "$VALUE1" >"$dir/flows1" 2>&1 &
+lab_exec lan "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 200 300 "$MIN" 65535 "$MASK" "$VALUE1" >"$dir/flows1" 2>&1 &
 p1=$!
-lab_exec lan2 "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 200 300 "$MASK" "$VALUE2" >"$dir/flows2" 2>&1 &
+lab_exec lan2 "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 200 300 "$MIN" 65535 "$MASK" "$VALUE2" >"$dir/flows2" 2>&1 &
 p2=$!
 wait "$f1" "$f2" "$p1" "$p2" || true
 echo "    both LANs done in $(($(now_ms) - t0)) ms"
@@ -304,12 +314,97 @@ check "no native IPv4 on the access link" equals "$(lab_nft_counter access_v4)" 
 echo "== SIGTERM of CPE 1 leaves CPE 2 working"
 check "CPE 1's lwb4d exits 0" stop_lwb4d 1
 check "... its softwire is gone" sh -c "! ip -n $(lab_ns cpe) link show lwb4-wan0 2>/dev/null"
-lab_exec lan2 "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 50 100 "$MASK" "$VALUE2" >"$dir/flows3" 2>&1 || true
+lab_exec lan2 "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 50 100 "$MIN" 65535 "$MASK" "$VALUE2" >"$dir/flows3" 2>&1 || true
 check "LAN 2: 50 TCP and 100 UDP flows still answered" equals "$(tail -n1 "$dir/flows3")" "50 100 0"
 check "LAN 2 still fetches over CPE 2" fetch lan2
 check "CPE 2 still CONFIGURED" configured 2
 check "still no leak" equals "$(counter leak1) $(counter leak2)" "0 0"
 check "CPE 2's lwb4d exits 0" stop_lwb4d 2
+
+# traffic N NS NTCP NUDP LOW HIGH MASK VALUE: HTTP, NTCP TCP connections
+# one after the other, NUDP UDP flows open at once and a ping from the LAN
+# host behind NS; then the lwAFTR's view of CPE N.
+traffic() {
+	local n=$1 ns=$2 ntcp=$3 nudp=$4 lan=lan proto ports
+	shift 4
+	[ "$ns" = cpe2 ] && lan=lan2
+	check "the LAN host fetches 1 MiB from inet" fetch "$lan"
+	lab_exec "$lan" "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" "$ntcp" "$nudp" "$@" >"$dir/flows$n" 2>&1 || true
+	check "$ntcp TCP, $nudp UDP flows answered, every port inet saw in the set" \
+		equals "$(tail -n1 "$dir/flows$n")" "$ntcp $nudp 0"
+	check "ping from the LAN host" pings "$lan"
+	check "no packet outside the set at the lwAFTR (decapsulated: $(counter "decap$n"))" \
+		equals "$(counter "leak$n")" 0
+	check "... and more than $((ntcp * 4)) decapsulated" test "$(counter "decap$n")" -gt $((ntcp * 4))
+	for proto in tcp udp icmp; do
+		read -r -d "" -a ports <<<"$(aftr_ports "$proto$n")" || true
+		check "${#ports[@]} $proto source ports/ids, all in the set" in_ports "$@" "${ports[@]}"
+	done
+	read -r -d "" -a ports <<<"$(aftr_ports "udp$n")" || true
+	check "$nudp distinct UDP ports" test "${#ports[@]}" -ge "$nudp"
+	check "lwb4's inbound filter dropped no reply" equals "$(inbound_dropped "$ns")" 0
+}
+
+echo "== MAP-E (RFC 7597 Appendix A rule from option 94, End-user prefix given)"
+# Rule 2001:db8::/40, 192.0.2.0/24, EA-len 16; prefix 2001:db8:12:3400::/56:
+# IPv4 192.0.2.18, PSID 0x34 of length 8, offset 6 (Appendix A example 1).
+# The isp is the BR: 2001:db8:ffff::1, an ipip6 tunnel to the CE's address,
+# 192.0.2.18 routed into it; the End-user prefix routed to the CPE.
+CE=2001:db8:12:3400:0:c000:212:34 MAPE_V4=192.0.2.18
+MAPE_MASK=$((255 << 2)) MAPE_VALUE=$((0x34 << 2))
+kea_restart --s46 mape >/dev/null
+lab_exec isp ip -6 addr add "$LAB_MAPE_BR/128" dev "$LAB_ISP_IF" nodad
+lab_exec isp ip -6 route add 2001:db8:12:3400::/56 via "$LAB_CPE_V6" dev "$LAB_ISP_IF"
+lab_exec isp ip -6 tunnel add mape0 mode ipip6 local "$LAB_MAPE_BR" remote "$CE" encaplimit none
+lab_exec isp ip link set mape0 up
+lab_exec isp ip route add "$MAPE_V4/32" dev mape0
+lab_exec isp nft -f - <<EOF
+table inet lwb4aftr {
+$(leak_chain 3 "& $MAPE_MASK != $MAPE_VALUE" "< $MIN")
+}
+EOF
+lab_exec isp nft add rule inet lwb4aftr forward iifname mape0 jump from3
+# The CE reaches the BR through the access network's router.
+lab_exec cpe ip -6 route add default via "$LAB_ISP_V6" dev wan0
+logs[3]=$dir/lwb4d-1.log socks[3]=$dir/lwb4-3.sock
+start_lwb4d 3 cpe --duid "$DUID1" --mode map-e --prefix 2001:db8:12:3400::/56
+check "CONFIGURED within 10 s" wait_for 10 configured 3
+check "mode map-e, $MAPE_V4, PSID 52 (offset 6, length 8), source $CE" \
+	equals "$(st 3 "$fields")" "map-e $MAPE_V4 6 8 52 $CE"
+check "the softwire from $CE to the BR" wait_for 3 softwire_to cpe "$LAB_MAPE_BR" "$CE"
+# 252 ports: 200 UDP flows at once (near a full set the kernel's SNAT
+# allocator gives up probing, see daemon_test.sh).
+traffic 3 cpe 200 200 "$MIN" 65535 "$MAPE_MASK" "$MAPE_VALUE"
+check "SIGTERM: lwb4d exits 0" stop_lwb4d 3
+check "... the softwire and $CE are gone" \
+	sh -c "! ip -n $(lab_ns cpe) link show lwb4-wan0 2>/dev/null && ! ip -n $(lab_ns cpe) -6 addr show dev wan0 | grep -qF '$CE'"
+
+echo "== PCP (RFC 7753): 100 ports from 50000 granted by the lwAFTR"
+# tests/lab/pcp_server.py on the BR address grants an unaligned range of
+# 192.0.2.4; the lwAFTR's tunnel goes to the CPE's uplink address.
+PCP_V4=192.0.2.4 FIRST=50000 LAST=50099
+lab_exec isp ip -6 tunnel add pcp0 mode ipip6 local "$LAB_BR" remote "$LAB_CPE2_V6" encaplimit none
+lab_exec isp ip link set pcp0 up
+lab_exec isp ip route add "$PCP_V4/32" dev pcp0
+lab_exec isp nft -f - <<EOF
+table inet lwb4aftr {
+$(leak_chain 4 "< $FIRST" "> $LAST")
+}
+EOF
+lab_exec isp nft add rule inet lwb4aftr forward iifname pcp0 jump from4
+lab_bg isp pcp "$LAB_PYTHON" "$top/tests/lab/pcp_server.py" --bind "$LAB_BR" --iface "$LAB_ISP_IF" \
+	--log "$dir/pcp.log" --address "$PCP_V4" --grant 100 --first "$FIRST"
+check "the PCP server runs" wait_for 5 grep -qs '"started"' "$dir/pcp.log"
+logs[4]=$dir/lwb4d-2.log socks[4]=$dir/lwb4-4.sock
+start_lwb4d 4 cpe2 --mode pcp --pcp-server "$LAB_BR" --pcp-ports 100 --softwire-source "$LAB_CPE2_V6"
+mapped() { [ "$(st 4 's["state"]')" = mapped ]; }
+check "mapped within 10 s" wait_for 10 mapped
+check "mode pcp, $PCP_V4, 100 ports $FIRST-$LAST" \
+	equals "$(st 4 's["mode"], s["ipv4_address"], s["port_count"], s["port_ranges"]')" \
+	"pcp $PCP_V4 100 [[$FIRST, $LAST]]"
+check "the softwire from $LAB_CPE2_V6 to the PCP server" wait_for 3 softwire_to cpe2 "$LAB_BR" "$LAB_CPE2_V6"
+traffic 4 cpe2 60 60 "$FIRST" "$LAST" 0 0
+check "SIGTERM: lwb4d exits 0" stop_lwb4d 4
 
 echo
 echo "run time: $(($(now_ms) - t_start)) ms"
