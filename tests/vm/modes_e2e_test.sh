@@ -11,7 +11,13 @@
 #   same time; every decapsulated packet is checked against ITS CPE's set
 #   (zero leaks), every flow is answered (no cross-talk: a reply sent to the
 #   other CPE would land outside its set and be dropped there); SIGTERM of
-#   one leaves the other working.
+#   one leaves the other working. First a control: a hand-made softwire
+#   from each B4 address sends one out-of-set datagram, counted as a leak.
+#   MAP-E (RFC 7597) from option 94 (Appendix A rule, --prefix): the isp is
+#   the BR for the CE's address; LAN traffic, zero leaks, mode map-e.
+#   PCP (RFC 7753) against tests/lab/pcp_server.py granting the unaligned
+#   100 ports from 50000: LAN traffic confined to that range, mode pcp.
+# Prints the run time.
 #   tests/vm/modes_e2e_test.sh [BUILD_DIR]     (default build/vm)
 # Outside the VM it re-runs itself in one (tests/vm/vm-run.sh).
 set -euo pipefail
@@ -247,6 +253,32 @@ lab_inet_echo udp 7
 lab_inet_echo tcp 7
 lab_exec cpe ip link set lo up
 lab_exec cpe2 ip link set lo up
+
+echo "== control: the leak detector counts what is outside each CPE's set"
+# Before lwb4d runs: a hand-made softwire from each B4 address sends one UDP
+# datagram, CPE 1 from 5000 (outside every set here), CPE 2 from 1856 (in
+# PSID 52's set, CPE 1's, not its own). Both must count as leaks.
+probe() { # NS SRC PORT
+	lab_exec "$1" ip -6 addr add "$2/128" dev wan0 nodad
+	lab_exec "$1" ip -6 tunnel add probe0 mode ipip6 local "$2" remote "$LAB_BR" encaplimit none
+	lab_exec "$1" ip link set probe0 up
+	lab_exec "$1" ip addr add "$V4/32" dev probe0
+	lab_exec "$1" ip route add "$LAB_INET_V4/32" dev probe0 src "$V4"
+	lab_exec "$1" "$LAB_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[3])))
+s.sendto(b"leak", (sys.argv[2], 7))' "$V4" "$LAB_INET_V4" "$3"
+	sleep 0.2
+	lab_exec "$1" ip link del probe0
+	lab_exec "$1" ip -6 addr del "$2/128" dev wan0
+}
+probe cpe "$SRC1" 5000
+probe cpe2 "$SRC2" 1856
+check "CPE 1 from port 5000: one leak counted" equals "$(counter leak1) $(counter decap1)" "1 1"
+check "CPE 2 from CPE 1's port 1856: one leak counted" equals "$(counter leak2) $(counter decap2)" "1 1"
+for c in leak1 decap1 leak2 decap2; do lab_exec isp nft reset counter inet lwb4aftr "$c" >/dev/null; done
+check "... counters reset" equals "$(counter leak1) $(counter leak2)" "0 0"
 
 echo "== lw4o6: two CPEs share $V4 with PSIDs 52 and 53 (Kea reservations per DUID)"
 start_lwb4d 1 cpe --duid "$DUID1"
