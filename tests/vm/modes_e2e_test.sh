@@ -15,8 +15,9 @@
 #   from each B4 address sends one out-of-set datagram, counted as a leak.
 #   MAP-E (RFC 7597) from option 94 (Appendix A rule, --prefix): the isp is
 #   the BR for the CE's address; LAN traffic, zero leaks, mode map-e.
-#   PCP (RFC 7753) against tests/lab/pcp_server.py granting the unaligned
-#   100 ports from 50000: LAN traffic confined to that range, mode pcp.
+#   PCP (RFC 7753) against tests/lab/pcp_server.py granting 1024 ports from
+#   4096, then the unaligned 100 from 50000: LAN traffic confined to the
+#   range, mode pcp, the mapping deleted on SIGTERM.
 # Prints the run time.
 #   tests/vm/modes_e2e_test.sh [BUILD_DIR]     (default build/vm)
 # Outside the VM it re-runs itself in one (tests/vm/vm-run.sh).
@@ -93,6 +94,9 @@ st() { # N PYTHON-EXPR
 		"$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($2)" 2>/dev/null
 }
 configured() { [ "$(st "$1" 's["state"]')" = CONFIGURED ]; }
+text_mode() { # N MODE: the text status names it
+	"$LWB4CTL" status --control "${socks[$1]}" | grep -qw -- "$2"
+}
 
 # ---- the lwAFTR for the two B4s -----------------------------------------------
 # aftrN: ipip6 from $LAB_BR to CPE N's softwire source. Inbound to the shared
@@ -197,7 +201,7 @@ lab_up --second-cpe --s46 lw --s46-duid "$DUID1" --s46-bind "$V4, 2001:db8:46::/
 dir=$(lab_dir)
 logs=("$dir/lwb4d-1.log" "$dir/lwb4d-1.log" "$dir/lwb4d-2.log")
 socks=("" "$dir/lwb4-1.sock" "$dir/lwb4-2.sock")
-pids=("" "" "" "" "")
+pids=("" "" "" "" "" "")
 # TCP connections, UDP flows (all open at once) and a ping from a LAN host;
 # prints "TCP-OK UDP-OK BAD" where BAD counts echo replies naming a source
 # port (the one the NAT chose, as inet saw it) outside the set: not
@@ -290,8 +294,7 @@ check "CPE 1: lw4o6, $V4, PSID 52 (offset 6, length 6), source $SRC1" \
 	equals "$(st 1 "$fields")" "lw4o6 $V4 6 6 52 $SRC1"
 check "CPE 2: lw4o6, $V4, PSID 53 (offset 6, length 6), source $SRC2" \
 	equals "$(st 2 "$fields")" "lw4o6 $V4 6 6 53 $SRC2"
-check "lwb4ctl status (text) names the mode" \
-	sh -c "'$LWB4CTL' status --control '${socks[1]}' | grep -q lw4o6"
+check "lwb4ctl status (text) names the mode, for both" eval "text_mode 1 lw4o6 && text_mode 2 lw4o6"
 softwire_to() { # NS BR SRC
 	ip -n "$(lab_ns "$1")" -d link show lwb4-wan0 2>/dev/null |
 		grep -F "ip6tnl ipip6 remote $2 local $3 dev wan0" >/dev/null
@@ -403,6 +406,7 @@ start_lwb4d 3 cpe --duid "$DUID1" --mode map-e --prefix 2001:db8:12:3400::/56
 check "CONFIGURED within 10 s" wait_for 10 configured 3
 check "mode map-e, $MAPE_V4, PSID 52 (offset 6, length 8), source $CE" \
 	equals "$(st 3 "$fields")" "map-e $MAPE_V4 6 8 52 $CE"
+check "lwb4ctl status (text) names the mode" text_mode 3 map-e
 check "the softwire from $CE to the BR" wait_for 3 softwire_to cpe "$LAB_MAPE_BR" "$CE"
 # 252 ports: 200 UDP flows at once (near a full set the kernel's SNAT
 # allocator gives up probing, see daemon_test.sh).
@@ -411,32 +415,53 @@ check "SIGTERM: lwb4d exits 0" stop_lwb4d 3
 check "... the softwire and $CE are gone" \
 	sh -c "! ip -n $(lab_ns cpe) link show lwb4-wan0 2>/dev/null && ! ip -n $(lab_ns cpe) -6 addr show dev wan0 | grep -qF '$CE'"
 
-echo "== PCP (RFC 7753): 100 ports from 50000 granted by the lwAFTR"
-# tests/lab/pcp_server.py on the BR address grants an unaligned range of
-# 192.0.2.4; the lwAFTR's tunnel goes to the CPE's uplink address.
-PCP_V4=192.0.2.4 FIRST=50000 LAST=50099
+echo "== PCP (RFC 7753): the lwAFTR grants a port range of 192.0.2.4"
+# tests/lab/pcp_server.py on the BR address; the lwAFTR's tunnel goes to the
+# CPE's uplink address. Inbound from pcp0 goes through chain pcp, pointed
+# at the leak chain of the current grant.
+PCP_V4=192.0.2.4
 lab_exec isp ip -6 tunnel add pcp0 mode ipip6 local "$LAB_BR" remote "$LAB_CPE2_V6" encaplimit none
 lab_exec isp ip link set pcp0 up
 lab_exec isp ip route add "$PCP_V4/32" dev pcp0
-lab_exec isp nft -f - <<EOF
+lab_exec isp nft add chain inet lwb4aftr pcp
+lab_exec isp nft add rule inet lwb4aftr forward iifname pcp0 jump pcp
+mapped() { [ "$(st "$1" 's["state"]')" = mapped ]; }
+# pcp_grant N COUNT FIRST NTCP NUDP [server options]: the server grants COUNT
+# ports from FIRST, lwb4d asks for COUNT, NTCP/NUDP flows from lan2.
+pcp_grant() {
+	local n=$1 count=$2 first=$3 ntcp=$4 nudp=$5 last
+	shift 5
+	last=$((first + count - 1))
+	echo "-- $count ports $first-$last"
+	lab_exec isp nft -f - <<EOF
 table inet lwb4aftr {
-$(leak_chain 4 "< $FIRST" "> $LAST")
+$(leak_chain "$n" "< $first" "> $last")
 }
 EOF
-lab_exec isp nft add rule inet lwb4aftr forward iifname pcp0 jump from4
-lab_bg isp pcp "$LAB_PYTHON" "$top/tests/lab/pcp_server.py" --bind "$LAB_BR" --iface "$LAB_ISP_IF" \
-	--log "$dir/pcp.log" --address "$PCP_V4" --grant 100 --first "$FIRST"
-check "the PCP server runs" wait_for 5 grep -qs '"started"' "$dir/pcp.log"
-logs[4]=$dir/lwb4d-2.log socks[4]=$dir/lwb4-4.sock
-start_lwb4d 4 cpe2 --mode pcp --pcp-server "$LAB_BR" --pcp-ports 100 --softwire-source "$LAB_CPE2_V6"
-mapped() { [ "$(st 4 's["state"]')" = mapped ]; }
-check "mapped within 10 s" wait_for 10 mapped
-check "mode pcp, $PCP_V4, 100 ports $FIRST-$LAST" \
-	equals "$(st 4 's["mode"], s["ipv4_address"], s["port_count"], s["port_ranges"]')" \
-	"pcp $PCP_V4 100 [[$FIRST, $LAST]]"
-check "the softwire from $LAB_CPE2_V6 to the PCP server" wait_for 3 softwire_to cpe2 "$LAB_BR" "$LAB_CPE2_V6"
-traffic 4 cpe2 60 60 "$FIRST" "$LAST" 0 0
-check "SIGTERM: lwb4d exits 0" stop_lwb4d 4
+	lab_exec isp nft flush chain inet lwb4aftr pcp
+	lab_exec isp nft add rule inet lwb4aftr pcp jump "from$n"
+	lab_bg isp "pcp$n" "$LAB_PYTHON" "$top/tests/lab/pcp_server.py" --bind "$LAB_BR" --iface "$LAB_ISP_IF" \
+		--log "$dir/pcp$n.log" --address "$PCP_V4" --grant "$count" "$@"
+	check "the PCP server runs" wait_for 5 grep -qs '"started"' "$dir/pcp$n.log"
+	logs[n]=$dir/lwb4d-2.log socks[n]=$dir/lwb4-$n.sock
+	start_lwb4d "$n" cpe2 --mode pcp --pcp-server "$LAB_BR" --pcp-ports "$count" --softwire-source "$LAB_CPE2_V6"
+	check "mapped within 10 s" wait_for 10 mapped "$n"
+	check "mode pcp, $PCP_V4, $count ports $first-$last" \
+		equals "$(st "$n" 's["mode"], s["ipv4_address"], s["port_count"], s["port_ranges"]')" \
+		"pcp $PCP_V4 $count [[$first, $last]]"
+	check "lwb4ctl status (text) names the mode" text_mode "$n" pcp
+	check "the softwire from $LAB_CPE2_V6 to the PCP server" wait_for 3 softwire_to cpe2 "$LAB_BR" "$LAB_CPE2_V6"
+	traffic "$n" cpe2 "$ntcp" "$nudp" "$first" "$last" 0 0
+	check "SIGTERM: lwb4d exits 0" stop_lwb4d "$n"
+	deleted() {
+		[ "$("$LAB_PYTHON" -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])][-1].get("lifetime"))' "$1")" = 0 ]
+	}
+	check "... after deleting the mapping (lifetime 0, RFC 6887 15)" wait_for 3 deleted "$dir/pcp$n.log"
+	lab__kill "$(cat "$dir/bg-pcp$n.pid")"
+}
+# Aligned (a PSID set with offset 0, RFC 7753 2) and unaligned.
+pcp_grant 4 1024 4096 200 300
+pcp_grant 5 100 50000 60 60 --first 50000
 
 echo
 echo "run time: $(($(now_ms) - t_start)) ms"
