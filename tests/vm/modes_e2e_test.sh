@@ -15,9 +15,11 @@
 #   from each B4 address sends one out-of-set datagram, counted as a leak.
 #   MAP-E (RFC 7597) from option 94 (Appendix A rule, --prefix): the isp is
 #   the BR for the CE's address; LAN traffic, zero leaks, mode map-e.
-#   PCP (RFC 7753) against tests/lab/pcp_server.py granting 1024 ports from
-#   4096, then the unaligned 100 from 50000: LAN traffic confined to the
-#   range, mode pcp, the mapping deleted on SIGTERM.
+#   PCP (RFC 7753) against tests/lab/pcp_server.py: two CPEs at once sharing
+#   one IPv4 address with 1024 ports each (aligned blocks, demultiplexed by
+#   port at the lwAFTR as above), then one with the unaligned 100 ports from
+#   50000: LAN traffic confined to each range, mode pcp, the mapping deleted
+#   on SIGTERM.
 # Prints the run time.
 #   tests/vm/modes_e2e_test.sh [BUILD_DIR]     (default build/vm)
 # Outside the VM it re-runs itself in one (tests/vm/vm-run.sh).
@@ -201,7 +203,7 @@ lab_up --second-cpe --s46 lw --s46-duid "$DUID1" --s46-bind "$V4, 2001:db8:46::/
 dir=$(lab_dir)
 logs=("$dir/lwb4d-1.log" "$dir/lwb4d-1.log" "$dir/lwb4d-2.log")
 socks=("" "$dir/lwb4-1.sock" "$dir/lwb4-2.sock")
-pids=("" "" "" "" "" "")
+pids=("" "" "" "" "" "" "")
 # TCP connections, UDP flows (all open at once) and a ping from a LAN host;
 # prints "TCP-OK UDP-OK BAD" where BAD counts echo replies naming a source
 # port (the one the NAT chose, as inet saw it) outside the set: not
@@ -368,7 +370,14 @@ traffic() {
 	check "$ntcp TCP, $nudp UDP flows answered, every port inet saw in the set" \
 		equals "$(tail -n1 "$dir/flows$n")" "$ntcp $nudp 0"
 	check "ping from the LAN host" pings "$lan"
-	check "no packet outside the set at the lwAFTR (decapsulated: $(counter "decap$n"))" \
+	aftr_view "$n" "$ns" "$ntcp" "$nudp" "$@"
+}
+# aftr_view N NS NTCP NUDP LOW HIGH MASK VALUE: what the lwAFTR saw from CPE
+# N (in NS) after `traffic`.
+aftr_view() {
+	local n=$1 ns=$2 ntcp=$3 nudp=$4 proto ports
+	shift 4
+	check "$ns: no packet outside the set at the lwAFTR (decapsulated: $(counter "decap$n"))" \
 		equals "$(counter "leak$n")" 0
 	check "... and more than $((ntcp * 4)) decapsulated" test "$(counter "decap$n")" -gt $((ntcp * 4))
 	for proto in tcp udp icmp; do
@@ -459,9 +468,85 @@ EOF
 	check "... after deleting the mapping (lifetime 0, RFC 6887 15)" wait_for 3 deleted "$dir/pcp$n.log"
 	lab__kill "$(cat "$dir/bg-pcp$n.pid")"
 }
-# Aligned (a PSID set with offset 0, RFC 7753 2) and unaligned.
-pcp_grant 4 1024 4096 200 300
-pcp_grant 5 100 50000 60 60 --first 50000
+# Two CPEs at once (RFC 7753 1.2: the lwAFTR shares 192.0.2.4 by port
+# range): each asks for 1024, the server hands out the next aligned blocks
+# from 4096 (which CPE gets which depends on who asks first). The lwAFTR
+# steers inbound by destination port into pcp1 (cpe) or pcp0 (cpe2), like
+# the lw4o6 demux above.
+echo "-- two CPEs share $PCP_V4, 1024 ports each"
+lab_exec isp ip -6 tunnel add pcp1 mode ipip6 local "$LAB_BR" remote "$LAB_CPE_V6" encaplimit none
+lab_exec isp ip link set pcp1 up
+lab_bg isp pcp4 "$LAB_PYTHON" "$top/tests/lab/pcp_server.py" --bind "$LAB_BR" --iface "$LAB_ISP_IF" \
+	--log "$dir/pcp4.log" --address "$PCP_V4" --grant 1024
+check "the PCP server runs" wait_for 5 grep -qs '"started"' "$dir/pcp4.log"
+logs[4]=$dir/lwb4d-1.log socks[4]=$dir/lwb4-4.sock
+logs[5]=$dir/lwb4d-2.log socks[5]=$dir/lwb4-5.sock
+start_lwb4d 4 cpe --mode pcp --pcp-server "$LAB_BR" --pcp-ports 1024 --softwire-source "$LAB_CPE_V6"
+start_lwb4d 5 cpe2 --mode pcp --pcp-server "$LAB_BR" --pcp-ports 1024 --softwire-source "$LAB_CPE2_V6"
+check "CPE 1 mapped within 10 s" wait_for 10 mapped 4
+check "CPE 2 mapped within 10 s" wait_for 10 mapped 5
+read -r first4 last4 <<<"$(st 4 '*s["port_ranges"][0]')"
+read -r first5 last5 <<<"$(st 5 '*s["port_ranges"][0]')"
+blocks="$first4-$last4 $first5-$last5"
+disjoint() {
+	[ "$((last4 - first4 + 1)) $((last5 - first5 + 1))" = "1024 1024" ] &&
+		{ [ "$last4" -lt "$first5" ] || [ "$last5" -lt "$first4" ]; } &&
+		[ "$(st 4 's["ipv4_address"], s["mode"]') $(st 5 's["ipv4_address"], s["mode"]')" = "$PCP_V4 pcp $PCP_V4 pcp" ]
+}
+check "both pcp on $PCP_V4, 1024 ports each, disjoint ($blocks)" disjoint
+check "lwb4ctl status (text) names the mode, for both" eval "text_mode 4 pcp && text_mode 5 pcp"
+check "CPE 1's softwire from $LAB_CPE_V6 to the PCP server" wait_for 3 softwire_to cpe "$LAB_BR" "$LAB_CPE_V6"
+check "CPE 2's softwire from $LAB_CPE2_V6 to the PCP server" wait_for 3 softwire_to cpe2 "$LAB_BR" "$LAB_CPE2_V6"
+lab_exec isp ip rule add fwmark 4 table 104
+lab_exec isp ip route add "$PCP_V4/32" dev pcp1 table 104
+lab_exec isp ip rule add fwmark 5 table 105
+lab_exec isp ip route add "$PCP_V4/32" dev pcp0 table 105
+lab_exec isp nft -f - <<EOF
+table inet lwb4aftr {
+$(leak_chain 4 "< $first4" "> $last4")
+$(leak_chain 5 "< $first5" "> $last5")
+  chain pcpdemux {
+    type filter hook prerouting priority mangle; policy accept;
+    ip daddr != $PCP_V4 accept
+    meta l4proto { tcp, udp } th dport $first4-$last4 meta mark set 4 accept
+    meta l4proto { tcp, udp } th dport $first5-$last5 meta mark set 5 accept
+    icmp type echo-reply icmp id $first4-$last4 meta mark set 4 accept
+    icmp type echo-reply icmp id $first5-$last5 meta mark set 5 accept
+  }
+}
+EOF
+lab_exec isp nft add rule inet lwb4aftr forward iifname pcp1 jump from4
+lab_exec isp nft flush chain inet lwb4aftr pcp
+lab_exec isp nft add rule inet lwb4aftr pcp jump from5
+t0=$(now_ms)
+fetch lan && echo ok >"$dir/fetch4" &
+f1=$!
+fetch lan2 && echo ok >"$dir/fetch5" &
+f2=$!
+lab_exec lan "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 200 300 "$first4" "$last4" 0 0 >"$dir/flows4" 2>&1 &
+p1=$!
+lab_exec lan2 "$LAB_PYTHON" "$dir/flows.py" "$LAB_INET_V4" 200 300 "$first5" "$last5" 0 0 >"$dir/flows5" 2>&1 &
+p2=$!
+wait "$f1" "$f2" "$p1" "$p2" || true
+echo "    both LANs done in $(($(now_ms) - t0)) ms"
+check "both LAN hosts fetched 1 MiB" test -s "$dir/fetch4" -a -s "$dir/fetch5"
+check "LAN 1: 200 TCP, 300 UDP answered, every port inet saw in $first4-$last4" \
+	equals "$(tail -n1 "$dir/flows4")" "200 300 0"
+check "LAN 2: 200 TCP, 300 UDP answered, every port inet saw in $first5-$last5" \
+	equals "$(tail -n1 "$dir/flows5")" "200 300 0"
+check "ping from both LAN hosts" eval "pings lan && pings lan2"
+aftr_view 4 cpe 200 300 "$first4" "$last4" 0 0
+aftr_view 5 cpe2 200 300 "$first5" "$last5" 0 0
+check "SIGTERM: both lwb4d exit 0" eval "stop_lwb4d 4 && stop_lwb4d 5"
+deletes() { # LOG: MAP requests with lifetime 0 the server saw
+	"$LAB_PYTHON" -c 'import json,sys; print(sum(1 for x in map(json.loads, open(sys.argv[1])) if x["event"] == "map" and x.get("lifetime") == 0))' "$1"
+}
+two_deletes() { [ "$(deletes "$dir/pcp4.log")" = 2 ]; }
+check "... after deleting both mappings (lifetime 0, RFC 6887 15)" wait_for 3 two_deletes
+lab__kill "$(cat "$dir/bg-pcp4.pid")"
+lab_exec isp nft flush chain inet lwb4aftr pcp
+# An unaligned range (no PSID set can express it).
+pcp_grant 6 100 50000 60 60 --first 50000
 
 echo
 echo "run time: $(($(now_ms) - t_start)) ms"
