@@ -52,13 +52,14 @@ tests/nat/portset_nat_test.sh build/dev
 tests/nat/portset_nat_test.sh build/dev 4 8 18
 tests/nat/daemon_nat_test.sh build/dev
 
-step "vm: the softwire and lwb4d --kernel netlink behind an lwAFTR (user-mode-linux)"
+step "vm: the softwire, lwb4d --kernel netlink and the provisioning modes behind an lwAFTR (user-mode-linux)"
 cmake --preset vm >/dev/null
 cmake --build --preset vm
 tests/vm/vm-run.sh --prepare
 tests/vm/softwire_test.sh build/vm
 tests/openwrt/caps_vm_test.sh build/vm
 tests/vm/daemon_test.sh build/vm
+tests/vm/modes_e2e_test.sh build/vm
 
 step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
 cmake --preset fuzz >/dev/null

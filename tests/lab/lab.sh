@@ -56,6 +56,13 @@
 #   --s46-portparams "OFFSET, PSID/LEN"  its S46_PORTPARAMS (0, 52/6)
 #   --mape-rule "F, EA, LEN4, IPV4, PREFIX6"  the S46_RULE (1, 16, 24, 192.0.2.0, 2001:db8::/40)
 #   --mape-br ADDR                     the MAP-E S46_BR (2001:db8:ffff::1)
+#   --s46-duid2 HEX --s46-bind2 "IPV4, PREFIX" --s46-portparams2 "OFFSET, PSID/LEN"
+#                                      with --s46 lw: a second per-DUID reservation
+#                                      (none unless --s46-duid2 is given)
+#   --second-cpe                       a second CPE: namespaces cpe2 (wan0
+#                                      $LAB_CPE2_V6, lan0) and lan2 (eth0), addressed
+#                                      as cpe and lan; isp's $LAB_ISP_IF is then a
+#                                      bridge over the two access links
 #   --debug                            Kea logs at DEBUG level 99
 #   --lwaftr                           an lwAFTR in isp (needs ip6_tunnel: tests/vm): see
 #                                      lab__lwaftr; lab_aftr_counter NAME, lab_aftr_ports PROTO
@@ -68,7 +75,8 @@ LAB_ID_SET=${LAB_ID:+1}
 # environment may preset them, lab_options (--defaults) changes them.
 LAB_SETTINGS=(LAB_PSID_OFFSET LAB_PSID LAB_PSID_LEN LAB_FULL_ADDRESS LAB_ALWAYS_SEND_159
   LAB_VALID LAB_RENEW LAB_REBIND LAB_POOL LAB_BR LAB_NO_88 LAB_88_EMPTY LAB_4O6_PORT LAB_KEA_DEBUG
-  LAB_S46 LAB_S46_DUID LAB_S46_BIND LAB_S46_PORTPARAMS LAB_MAPE_RULE LAB_MAPE_BR)
+  LAB_S46 LAB_S46_DUID LAB_S46_BIND LAB_S46_PORTPARAMS LAB_MAPE_RULE LAB_MAPE_BR
+  LAB_S46_DUID2 LAB_S46_BIND2 LAB_S46_PORTPARAMS2)
 lab__defaults() { # [force]
   local force=${1:-0}
   lab__default LAB_PSID_OFFSET 6
@@ -91,6 +99,9 @@ lab__defaults() { # [force]
   lab__default LAB_S46_PORTPARAMS "0, 52/6"
   lab__default LAB_MAPE_RULE "1, 16, 24, 192.0.2.0, 2001:db8::/40"
   lab__default LAB_MAPE_BR 2001:db8:ffff::1
+  lab__default LAB_S46_DUID2 ""
+  lab__default LAB_S46_BIND2 "192.0.2.3, 2001:db8:46::/64"
+  lab__default LAB_S46_PORTPARAMS2 "0, 53/6"
 }
 lab__default() {
   # shellcheck disable=SC2154 # force is lab__defaults' local
@@ -99,6 +110,7 @@ lab__default() {
 lab__defaults
 : "${LAB_READY_TIMEOUT:=10}"
 : "${LAB_LWAFTR:=0}"
+: "${LAB_SECOND_CPE:=0}"
 
 # Fixed addressing of the lab (documentation prefixes only).
 LAB_ISP_IF=eth-cpe
@@ -114,6 +126,7 @@ LAB_LAN_V4=198.51.100.2
 LAB_ISP_INET_IF=eth-inet
 LAB_ISP_INET_V4=203.0.113.1
 LAB_INET_V4=203.0.113.10
+LAB_CPE2_V6=2001:db8:46::22
 LAB_NAMESPACES=(isp cpe lan inet)
 LAB_DIR_ROOT=${TMPDIR:-/tmp}
 if [ -z "${LAB_PYTHON:-}" ]; then
@@ -143,7 +156,7 @@ lab_options() {
   while [ $# -gt 0 ]; do
     case $1 in
     --portparams | --valid | --renew | --rebind | --pool | --br | --4o6-port | --s46 | --s46-duid | \
-      --s46-bind | --s46-portparams | --mape-rule | --mape-br)
+      --s46-bind | --s46-portparams | --mape-rule | --mape-br | --s46-duid2 | --s46-bind2 | --s46-portparams2)
       if [ $# -lt 2 ] || [ -z "$2" ]; then
         lab__die "$1 needs a value"
         return 1
@@ -180,6 +193,10 @@ lab_options() {
     --s46-portparams) LAB_S46_PORTPARAMS=$2 && shift ;;
     --mape-rule) LAB_MAPE_RULE=$2 && shift ;;
     --mape-br) LAB_MAPE_BR=$2 && shift ;;
+    --s46-duid2) LAB_S46_DUID2=$2 && shift ;;
+    --s46-bind2) LAB_S46_BIND2=$2 && shift ;;
+    --s46-portparams2) LAB_S46_PORTPARAMS2=$2 && shift ;;
+    --second-cpe) LAB_SECOND_CPE=1 ;;
     --debug) LAB_KEA_DEBUG=1 ;;
     --lwaftr) LAB_LWAFTR=1 ;;
     --fresh) LAB_FRESH=1 ;;
@@ -271,8 +288,30 @@ lab__topology() {
   local isp cpe lan inet
   isp=$(lab_ns isp) cpe=$(lab_ns cpe) lan=$(lab_ns lan) inet=$(lab_ns inet)
 
-  lab__veth isp "$LAB_ISP_IF" cpe "$LAB_CPE_WAN" &&
-    lab__veth cpe "$LAB_CPE_LAN" lan eth0 &&
+  if [ "$LAB_SECOND_CPE" = 1 ]; then
+    # One access link shared by both CPEs (multicast to Kea from either):
+    # a bridge under the name Kea's configuration uses.
+    ip -n "$isp" link add "$LAB_ISP_IF" type bridge mcast_snooping 0 &&
+      lab__sysctl isp "net.ipv6.conf.$LAB_ISP_IF.accept_dad=0" &&
+      lab__veth isp acc-cpe cpe "$LAB_CPE_WAN" &&
+      lab__veth isp acc-cpe2 cpe2 "$LAB_CPE_WAN" &&
+      ip -n "$isp" link set acc-cpe master "$LAB_ISP_IF" up &&
+      ip -n "$isp" link set acc-cpe2 master "$LAB_ISP_IF" up &&
+      lab__veth cpe2 "$LAB_CPE_LAN" lan2 eth0 || return 1
+    local cpe2 lan2
+    cpe2=$(lab_ns cpe2) lan2=$(lab_ns lan2)
+    ip -n "$cpe2" addr add "$LAB_CPE2_V6/64" dev "$LAB_CPE_WAN" nodad &&
+      ip -n "$cpe2" addr add "$LAB_CPE_LAN_V4/24" dev "$LAB_CPE_LAN" &&
+      ip -n "$cpe2" link set "$LAB_CPE_WAN" up &&
+      ip -n "$cpe2" link set "$LAB_CPE_LAN" up &&
+      lab__sysctl cpe2 net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 &&
+      ip -n "$lan2" addr add "$LAB_LAN_V4/24" dev eth0 &&
+      ip -n "$lan2" link set eth0 up &&
+      ip -n "$lan2" route add default via "$LAB_CPE_LAN_V4" || return 1
+  else
+    lab__veth isp "$LAB_ISP_IF" cpe "$LAB_CPE_WAN" || return 1
+  fi
+  lab__veth cpe "$LAB_CPE_LAN" lan eth0 &&
     lab__veth isp "$LAB_ISP_INET_IF" inet eth0 || return 1
 
   # isp: the access link is IPv6-only towards the CPE. 192.0.2.1 is there only
@@ -425,7 +464,14 @@ lab__kea_config() {
       {"name": "s46-cont-lw", "space": "dhcp6"},
       {"name": "s46-br", "space": "s46-cont-lw-options", "data": "'"$LAB_BR"'"},
       {"name": "s46-v4v6bind", "space": "s46-cont-lw-options", "data": "'"$LAB_S46_BIND"'"},
-      {"name": "s46-portparams", "space": "s46-v4v6bind-options", "data": "'"$LAB_S46_PORTPARAMS"'"}]}]'
+      {"name": "s46-portparams", "space": "s46-v4v6bind-options", "data": "'"$LAB_S46_PORTPARAMS"'"}]}'
+    [ -z "$LAB_S46_DUID2" ] || reservations+=',
+      {"duid": "'"$LAB_S46_DUID2"'", "option-data": [
+      {"name": "s46-cont-lw", "space": "dhcp6"},
+      {"name": "s46-br", "space": "s46-cont-lw-options", "data": "'"$LAB_BR"'"},
+      {"name": "s46-v4v6bind", "space": "s46-cont-lw-options", "data": "'"$LAB_S46_BIND2"'"},
+      {"name": "s46-portparams", "space": "s46-v4v6bind-options", "data": "'"$LAB_S46_PORTPARAMS2"'"}]}'
+    reservations+=']'
   fi
   [ "$LAB_ALWAYS_SEND_159" = 1 ] && always=true
   [ "$LAB_FULL_ADDRESS" = 1 ] ||
@@ -635,6 +681,9 @@ lab_up() {
   [ ${#dir} -le 90 ] || lab__die "run directory path too long for unix sockets: $dir" || return 1
   mkdir -m 0700 "$dir" || return 1
   echo "${LAB_OWNER:-$$}" >"$dir/owner"
+  if [ "$LAB_SECOND_CPE" = 1 ]; then
+    case " ${LAB_NAMESPACES[*]} " in *" cpe2 "*) ;; *) LAB_NAMESPACES+=(cpe2 lan2) ;; esac
+  fi
   if ! lab__netns_create || ! lab__topology || ! kea_start --fresh; then
     lab__log "lab_up failed; tearing down"
     lab_down
@@ -651,7 +700,8 @@ lab_down() {
       [ -s "$f" ] && lab__kill "$(cat "$f")"
     done
   fi
-  for ns in "${LAB_NAMESPACES[@]}"; do
+  # (cpe2 and lan2 exist only with --second-cpe.)
+  for ns in "${LAB_NAMESPACES[@]}" cpe2 lan2; do
     ns=$(lab_ns "$ns")
     [ -e "/run/netns/$ns" ] || continue
     # Whatever else a test started inside our namespaces.
@@ -668,7 +718,7 @@ lab_down() {
 # Lab ids with a namespace or a run directory left on this machine.
 lab_list_ids() {
   {
-    ip netns list | awk '{print $1}' | sed -n 's/^\(lwb4-.*\)-\(isp\|cpe\|lan\|inet\)$/\1/p'
+    ip netns list | awk '{print $1}' | sed -n 's/^\(lwb4-.*\)-\(isp\|cpe2\{0,1\}\|lan2\{0,1\}\|inet\)$/\1/p'
     for d in "$LAB_DIR_ROOT"/lwb4-*.lab; do
       [ -d "$d" ] && basename "$d" .lab
     done
