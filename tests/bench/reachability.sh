@@ -17,14 +17,19 @@
 #   tests/bench/reachability.sh [BUILD_DIR] [RUNS]   (defaults build/vm, 10)
 # Outside the VM it runs itself in one (tests/vm/vm-run.sh) and prints the
 # host's load average before and after. Build: cmake --preset vm &&
-# cmake --build build/vm --target lwb4d lwb4ctl.
+# cmake --build build/vm --target lwb4d lwb4ctl. REACH_KEEP=DIR (an existing
+# directory) keeps lwb4d's log, the rtnetlink monitor's and the probe's there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$(dirname "$here")")
 if [ -z "${LWB4_IN_VM:-}" ]; then
 	echo "host load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	rc=0
-	"$top/tests/vm/vm-run.sh" -- "$0" "$@" || rc=$?
+	rc=0 keep=()
+	if [ -n "${REACH_KEEP:-}" ]; then
+		keep=(--rw "$REACH_KEEP")
+		export LWB4_VM_PASSENV="${LWB4_VM_PASSENV:-} REACH_KEEP"
+	fi
+	"$top/tests/vm/vm-run.sh" "${keep[@]}" -- "$0" "$@" || rc=$?
 	echo "host load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	exit "$rc"
 fi
