@@ -46,12 +46,12 @@ echo "building the release, bench and vm presets"
 		cmake --preset vm && cmake --build build/vm --target lwb4d lwb4ctl
 } >"$out/build.txt" 2>&1 || { tail -n 30 "$out/build.txt" >&2; exit 1; }
 
-step daemon '^\| (measure|---|lwb4d|lwb4ctl|system|engine|Kea)' tests/bench/daemon.sh "$runs" "$idle"
+step daemon '^\|' tests/bench/daemon.sh "$runs" "$idle"
 step engine_bench '^(Benchmark|-----|.*_median )' build/bench/tests/bench/engine_bench \
 	--benchmark_repetitions=3 --benchmark_min_time=0.1 --benchmark_report_aggregates_only=true
-step nat '^\| (design|---|lwb4|one snat|round-robin|through|TCP|new TCP)' \
+step nat '^\|' \
 	env ROUNDS="$nat_rounds" ITERS="$nat_iters" tests/nat/bench.sh build/release
-step reachability '^(\| |host load|guest)' tests/bench/reachability.sh build/vm "$runs"
+step reachability '^(\||host load|guest)' tests/bench/reachability.sh build/vm "$runs"
 
 {
 	echo "# lwb4 benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -srm), $(nproc) CPUs"
