@@ -32,11 +32,16 @@ step() {
 	"$@" 2>&1 | tee "$out/$name.txt" || rc=$?
 	summary+=("" "### $name ($(($(date +%s) - t0)) s, exit $rc; load average $l0 before, $(load) after)" "")
 	summary+=("\`$*\`" "")
+	[ "$name" != engine_bench ] || summary+=('```')
 	if [ "$rc" = 0 ]; then
-		mapfile -t -O "${#summary[@]}" summary < <(grep -E "$rows" "$out/$name.txt" || true)
+		# Markdown: a blank line around each table (blank lines kept, so
+		# that two tables stay two), other lines as they are.
+		mapfile -t -O "${#summary[@]}" summary < <(grep -E "$rows|^\$" "$out/$name.txt" |
+			awk '{ t = /^\|/; if (NR > 1 && t != last) print ""; print; last = t }' | cat -s || true)
 	else
 		summary+=("(failed: $out/$name.txt)")
 	fi
+	[ "$name" != engine_bench ] || summary+=('```')
 }
 
 echo "building the release, bench and vm presets"
