@@ -19,7 +19,10 @@
 # --append adds the tables, with the machine and date, to docs/benchmarks.md.
 # Environment: ITERS (churn, default 1000), ROUNDS (default 5), SECONDS_TP
 # (iperf3 time, default 3), CONNS (connections per rate run over 16 ports,
-# default 4000), CONNS_ONE (to one port, default 800).
+# default 4000), CONNS_ONE (to one port, default 800), RATE_ONLY=1 (skip the
+# usable-ports and churn part), BASELINE_APPLY (another build's
+# lwb4-nft-apply, e.g. main's: its table joins the alternating rounds as
+# "baseline", so a change is compared with what it replaces in one run).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$(dirname "$here")")
@@ -33,6 +36,7 @@ fi
 a=${1:-6} k=${2:-6} psid=${3:-52}
 iters=${ITERS:-1000} rounds=${ROUNDS:-5} tp_seconds=${SECONDS_TP:-3} conns=${CONNS:-4000}
 conns_one=${CONNS_ONE:-800}
+baseline=${BASELINE_APPLY:-}
 apply=$build/platform/linux/nft/lwb4-nft-apply
 flows=(python3 "$here/flows.py")
 [ -x "$apply" ] || { echo "missing $apply (build lwb4-nft-apply)" >&2; exit 2; }
@@ -85,6 +89,8 @@ EOT
 }
 design_on() {
   case $1 in
+  baseline) ip netns exec "$cpe" "$baseline" apply --address "$shared" --oif sw0 --offset "$a" \
+    --psid-len "$k" --psid "$psid" >/dev/null ;;
   lwb4) ip netns exec "$cpe" "$apply" apply --address "$shared" --oif sw0 --offset "$a" \
     --psid-len "$k" --psid "$psid" >/dev/null ;;
   per-range)
@@ -125,7 +131,9 @@ echo "== usable ports and churn: offset $a, PSID-len $k, PSID $psid ($count port
 target=$((count * 9 / 10))
 declare -A usable churn_rate
 port_i=0
-for d in lwb4 per-range rr-ranges; do
+churn_designs=(lwb4 per-range rr-ranges)
+[ "${RATE_ONLY:-0}" = 1 ] && churn_designs=()
+for d in "${churn_designs[@]}"; do
   design_on "$d"
   out=$(ip netns exec "$lan" "${flows[@]}" churn "$far_addr" "${ports[$port_i]}" $((count + 64)) \
     $((count + 64)) 0)
@@ -145,8 +153,10 @@ done
 
 echo "== throughput and connection rate: lwb4 vs masquerade, $rounds rounds"
 declare -A tp rate rate1
+rate_designs=(masquerade lwb4)
+[ -n "$baseline" ] && rate_designs+=(baseline)
 for r in $(seq "$rounds"); do
-  for d in masquerade lwb4; do
+  for d in "${rate_designs[@]}"; do
     design_on "$d"
     bps=$(ip netns exec "$lan" iperf3 -c "$far_addr" -t "$tp_seconds" -J |
       python3 -c "import json,sys; print(json.load(sys.stdin)['end']['sum_received']['bits_per_second'])")
@@ -164,23 +174,39 @@ tp_m=$(median <<<"${tp[masquerade]# }") tp_l=$(median <<<"${tp[lwb4]# }")
 rate_m=$(median <<<"${rate[masquerade]# }") rate_l=$(median <<<"${rate[lwb4]# }")
 rate1_m=$(median <<<"${rate1[masquerade]# }") rate1_l=$(median <<<"${rate1[lwb4]# }")
 
-machine="$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r), $(nft --version | cut -d' ' -f1-2)"
-table=$(
-  cat <<EOT
-Run $(date -u +%Y-%m-%d) on $machine; \`tests/nat/bench.sh build/dev $a $k $psid\`
-(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns CONNS_ONE=$conns_one).
-
+churn_table=""
+if [ "${#churn_designs[@]}" -gt 0 ]; then
+  churn_table="
 | design, offset $a / PSID-len $k / PSID $psid | TCP ports usable to one destination | new connections failing under churn at $target/$count open |
 |---|---|---|
 | lwb4 (virtual pool + stateless port map) | ${usable[lwb4]}/$count | ${churn_rate[lwb4]} |
 | one snat rule per range (map.sh / fw4 style) | ${usable[per-range]}/$count | ${churn_rate[per-range]} |
 | round-robin over one chain per range | ${usable[rr-ranges]}/$count | ${churn_rate[rr-ranges]} |
-
+"
+fi
+baseline_table=""
+if [ -n "$baseline" ]; then
+  tp_b=$(median <<<"${tp[baseline]# }") rate_b=$(median <<<"${rate[baseline]# }")
+  rate1_b=$(median <<<"${rate1[baseline]# }")
+  baseline_table="
+| the same rounds, baseline (BASELINE_APPLY) | baseline | baseline / masquerade | lwb4 / baseline |
+|---|---|---|---|
+| TCP throughput | $(python3 -c "print(f'{$tp_b / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_b / $tp_m:.2f}')") | $(python3 -c "print(f'{$tp_l / $tp_b:.2f}')") |
+| new TCP connections per second over 16 destination ports | $rate_b | $(python3 -c "print(f'{$rate_b / $rate_m:.2f}')") | $(python3 -c "print(f'{$rate_l / $rate_b:.2f}')") |
+| new TCP connections per second to one destination port | $rate1_b | $(python3 -c "print(f'{$rate1_b / $rate1_m:.2f}')") | $(python3 -c "print(f'{$rate1_l / $rate1_b:.2f}')") |"
+fi
+machine="$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r), $(nft --version | cut -d' ' -f1-2)"
+table=$(
+  cat <<EOT
+Run $(date -u +%Y-%m-%d) on $machine; \`tests/nat/bench.sh build/dev $a $k $psid\`
+(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns CONNS_ONE=$conns_one${RATE_ONLY:+ RATE_ONLY=$RATE_ONLY}${baseline:+ BASELINE_APPLY}).
+$churn_table
 | through the cpe (median of $rounds) | masquerade | lwb4 | lwb4 / masquerade |
 |---|---|---|---|
 | TCP throughput (iperf3, ${tp_seconds} s, 1 stream) | $(python3 -c "print(f'{$tp_m / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / $tp_m:.2f}')") |
 | new TCP connections per second ($conns sequential over 16 destination ports) | $rate_m | $rate_l | $(python3 -c "print(f'{$rate_l / $rate_m:.2f}')") |
 | new TCP connections per second ($conns_one sequential to one destination port) | $rate1_m | $rate1_l | $(python3 -c "print(f'{$rate1_l / $rate1_m:.2f}')") |
+$baseline_table
 EOT
 )
 echo

@@ -34,7 +34,7 @@ constexpr uint32_t kInnerHeaderLength = 20;  // RFC 791
 constexpr int32_t kPrioritySnat = NF_IP_PRI_NAT_SRC - 1;     // pre-empts fw4's srcnat
 constexpr int32_t kPriorityEgress = NF_IP_PRI_NAT_SRC + 50;  // after every SNAT
 constexpr int32_t kPriorityIngress = NF_IP_PRI_RAW;          // after defrag, before conntrack
-constexpr int32_t kPriorityGuard = NF_IP_PRI_MANGLE;         // after conntrack, before DNAT
+constexpr int32_t kPriorityGuard = NF_IP_PRI_FILTER - 1;     // local input, ahead of fw4's filter
 constexpr int32_t kPriorityDnat = NF_IP_PRI_NAT_DST - 1;     // pre-empts fw4's dstnat
 constexpr size_t kMaxTableName = 32;
 
@@ -407,7 +407,9 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
 
   // A packet mapped into the pool without a conntrack entry is unsolicited:
   // it must not reach a CPE service that happens to listen on a virtual port.
-  Chain guard{"guard", "filter", NF_INET_PRE_ROUTING, kPriorityGuard, {}};
+  // Only packets for the CPE itself can: the hook is input, so forwarded
+  // traffic (every NAT'd flow) does not pay for it.
+  Chain guard{"guard", "filter", NF_INET_LOCAL_IN, kPriorityGuard, {}};
   for (const Field& f : {kTcpDport, kUdpDport}) {
     guard.rules.push_back(RuleBuilder()
                               .iifname(sw)
@@ -437,7 +439,14 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
 }
 
 const char* hook_name(uint32_t hook) {
-  return hook == NF_INET_PRE_ROUTING ? "prerouting" : "postrouting";
+  switch (hook) {
+    case NF_INET_PRE_ROUTING:
+      return "prerouting";
+    case NF_INET_LOCAL_IN:
+      return "input";
+    default:
+      return "postrouting";
+  }
 }
 
 }  // namespace

@@ -227,7 +227,15 @@ TEST(NatPlan, UnsolicitedPacketsToThePoolAreDropped) {
   NatPlan p = must_plan(config(must_set(6, 6, 52)));
   const Chain* guard = chain(p, "guard");
   ASSERT_NE(guard, nullptr);
-  EXPECT_EQ(guard->priority, -150);  // after conntrack, before dstnat
+  // Only what is delivered to the CPE can reach a service on a pool port;
+  // forwarded packets (every NAT'd flow) do not pass this hook.
+  EXPECT_EQ(guard->hook, uint32_t{NF_INET_LOCAL_IN});
+  EXPECT_EQ(guard->priority, -1);  // ahead of fw4's input filter
+  for (const Chain& c : p.chains) {
+    if (c.hook == NF_INET_PRE_ROUTING && !c.type.empty()) {
+      EXPECT_EQ(c.name, "ingress");
+    }
+  }
   EXPECT_TRUE(has_rule(guard,
                        "iifname \"sw0\" ip daddr 192.0.2.2 meta l4proto tcp ct state new th dport "
                        "64528-65535 counter name \"inbound_dropped\" drop"));
