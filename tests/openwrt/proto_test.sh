@@ -67,7 +67,7 @@ proto_run_command wan4 $LWB4D --foreground --uplink eth1 --softwire lwb4-wan4 --
 EOT
 
 echo "== handler: setup with everything set"
-printf 'servers=2001:db8::88,2001:db8::89\nrules=lw4o6,ipv4prefix=192.0.2.1,psidlen=8,psid=13312,br=2001:db8::1,\n' \
+printf 'servers=2001:db8::88,2001:db8::89\nrules=type=lw4o6,prefix4len=32,prefix6len=56,ipv4prefix=192.0.2.1,ipv6prefix=2001:db8:1200::,offset=0,psidlen=8,psid=13312,br=2001:db8::1,\n' \
   >"$LWB4_RUN_DIR/handoff-wan6b"
 run_in "$files/lwb4.sh" "dev_wan6b=eth2
   cfg_tunlink=wan6b cfg_mode=map-e cfg_mtu=1460 cfg_encaplimit=none cfg_psidlen=8
@@ -81,7 +81,7 @@ expect "everything: every flag, hand-off, ZONE exported, softwire name cut to 15
 proto_add_host_dependency softwire_uplink_b :: wan6b
 proto_export INTERFACE=softwire_uplink_b
 proto_export ZONE=wan
-proto_run_command softwire_uplink_b $LWB4D --foreground --uplink eth2 --softwire lwb4-softwire_u --control $LWB4_RUN_DIR/softwire_uplink_b.sock --script /lib/netifd/lwb4.script --mode map-e --mtu 1460 --encaplimit none --psid-len 8 --prefix 2001:db8:12:3400::/56 --legacy-map --offer-policy largest --reserve-ports 22,8080-8081 --forward tcp:2222:192.168.1.10:22 --forward udp:5000:192.168.1.20:5000 --nat off --log-level debug --softwire-source 2001:db8:0:1::5 --route-metric 10 --route-table 100 --iaid 7 --duid 00:03:00:01:02:00:5e:00:53:01 --state-dir $tmp/state --user nobody --dhcp4o6-servers 2001:db8::88,2001:db8::89 --s46-rules lw4o6,ipv4prefix=192.0.2.1,psidlen=8,psid=13312,br=2001:db8::1,
+proto_run_command softwire_uplink_b $LWB4D --foreground --uplink eth2 --softwire lwb4-softwire_u --control $LWB4_RUN_DIR/softwire_uplink_b.sock --script /lib/netifd/lwb4.script --mode map-e --mtu 1460 --encaplimit none --psid-len 8 --prefix 2001:db8:12:3400::/56 --legacy-map --offer-policy largest --reserve-ports 22,8080-8081 --forward tcp:2222:192.168.1.10:22 --forward udp:5000:192.168.1.20:5000 --nat off --log-level debug --softwire-source 2001:db8:0:1::5 --route-metric 10 --route-table 100 --iaid 7 --duid 00:03:00:01:02:00:5e:00:53:01 --state-dir $tmp/state --user nobody --dhcp4o6-servers 2001:db8::88,2001:db8::89 --s46-rules type=lw4o6,prefix4len=32,prefix6len=56,ipv4prefix=192.0.2.1,ipv6prefix=2001:db8:1200::,offset=0,psidlen=8,psid=13312,br=2001:db8::1,
 EOT
 check "state dir created for the user" test -d "$tmp/state"
 run_in "$files/lwb4.sh" "dev_wan6b=eth2 cfg_tunlink=wan6b cfg_handoff=0; proto_lwb4_setup w ''"
@@ -224,7 +224,7 @@ check "OPTION_88 not hex -> refused" run_in "$files/lwb4.odhcp6c-hook" \
   "! lwb4_option88_servers 20010db8000000000000000000000zz8"
 printf "network.sw=interface\nnetwork.sw.proto='lwb4'\nnetwork.sw.tunlink='wan6'\nnetwork.other=interface\nnetwork.other.proto='lwb4'\nnetwork.other.tunlink='wan6b'\nnetwork.auto=interface\nnetwork.auto.proto='lwb4'\nnetwork.wan6=interface\nnetwork.wan6.proto='dhcpv6'\n" >"$UCI_FILE"
 hook() { run_in "$files/lwb4.odhcp6c-hook" "$1; lwb4_hook_main eth1 $2"; }
-rules='lw4o6,ipv4prefix=192.0.2.1,prefix4len=32,psidlen=8,psid=13312,br=2001:db8::1,'
+rules='type=lw4o6,prefix4len=32,prefix6len=56,ipv4prefix=192.0.2.1,ipv6prefix=2001:db8:1200::,offset=0,psidlen=8,psid=13312,br=2001:db8::1,'
 hook "INTERFACE=wan6 OPTION_88=$hex LW4O6='$rules' MAPE=''; export OPTION_88" bound
 expect "bound with 88 and LW4O6: restarts the lwb4 interfaces on wan6 and without tunlink" <<EOT
 logger -t lwb4 'wan6: odhcp6c hand-off changed; restarting sw'
