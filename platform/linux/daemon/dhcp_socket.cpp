@@ -10,21 +10,14 @@
 #include <cstring>
 #include <utility>
 
+#include "daemon/ipv6_socket_util.hpp"
+
 namespace lwb4::platform {
 namespace {
 
 constexpr size_t kUdpHeaderSize = 8;       // RFC 768
 constexpr int kUdpChecksumOffset = 6;      // RFC 768: the checksum field
 constexpr int kMaxSkippedPerReceive = 64;  // bounds one receive() call
-
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
-bool link_scoped(const Ipv6Address& a) {
-  // ff02::/16 and fe80::/10 need the interface named (RFC 4007 §6).
-  return a.is_link_local() || (a.is_multicast() && (a.bytes[1] & 0x0f) == 0x02);
-}
 
 uint16_t be16(const uint8_t* p) {
   return static_cast<uint16_t>(p[0] << 8 | p[1]);
@@ -73,11 +66,7 @@ Result<UniqueFd> open_guard(const std::string& ifname, int ifindex, const Ipv6Ad
   if (auto st = bind_to_device(fd.get(), ifname); !st) return st.error();
   std::array<sock_filter, 1> drop_all{{BPF_STMT(BPF_RET | BPF_K, 0)}};
   if (auto st = attach_filter(fd.get(), drop_all); !st) return st.error();
-  sockaddr_in6 addr{};
-  addr.sin6_family = AF_INET6;
-  addr.sin6_port = htons(port);
-  std::memcpy(&addr.sin6_addr, source.bytes.data(), 16);
-  if (link_scoped(source)) addr.sin6_scope_id = static_cast<uint32_t>(ifindex);
+  sockaddr_in6 addr = socket_address(source, port, ifindex);
   // Without SO_REUSEADDR: the bind fails if any other socket is there.
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
     if (errno == EADDRINUSE) return UniqueFd();
@@ -151,12 +140,9 @@ Status DhcpSocketSet::send(const client::Transmit& t) {
                                              static_cast<uint8_t>(length),
                                              0,
                                              0};
-  sockaddr_in6 to{};
-  to.sin6_family = AF_INET6;
-  std::memcpy(&to.sin6_addr, t.destination.bytes.data(), 16);
-  if (link_scoped(t.destination)) to.sin6_scope_id = static_cast<uint32_t>(ifindex_);
-
-  alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  // A raw socket takes no port here (the UDP header carries it).
+  sockaddr_in6 to = socket_address(t.destination, 0, ifindex_);
+  PktinfoControl control;
   std::array<iovec, 2> iov{iovec{header.data(), header.size()},
                            iovec{const_cast<uint8_t*>(t.payload.data()), t.payload.size()}};
   msghdr msg{};
@@ -164,16 +150,7 @@ Status DhcpSocketSet::send(const client::Transmit& t) {
   msg.msg_namelen = sizeof to;
   msg.msg_iov = iov.data();
   msg.msg_iovlen = iov.size();
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = IPPROTO_IPV6;
-  cm->cmsg_type = IPV6_PKTINFO;
-  cm->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-  in6_pktinfo info{};
-  std::memcpy(&info.ipi6_addr, t.source.bytes.data(), 16);
-  info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
-  std::memcpy(CMSG_DATA(cm), &info, sizeof info);
+  set_pktinfo(msg, control, t.source, ifindex_);
 
   ssize_t n;
   do {
@@ -191,7 +168,7 @@ Result<std::optional<Datagram>> DhcpSocketSet::receive(std::span<uint8_t> buffer
   for (int skipped = 0; skipped < kMaxSkippedPerReceive; ++skipped) {
     std::array<uint8_t, kUdpHeaderSize> header{};
     sockaddr_in6 from{};
-    alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+    PktinfoControl control;
     std::array<iovec, 2> iov{iovec{header.data(), header.size()},
                              iovec{buffer.data(), buffer.size()}};
     msghdr msg{};
@@ -199,8 +176,7 @@ Result<std::optional<Datagram>> DhcpSocketSet::receive(std::span<uint8_t> buffer
     msg.msg_namelen = sizeof from;
     msg.msg_iov = iov.data();
     msg.msg_iovlen = iov.size();
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
+    receive_pktinfo(msg, control);
     ssize_t n;
     do {
       n = ::recvmsg(raw_.get(), &msg, MSG_TRUNC);
@@ -211,14 +187,9 @@ Result<std::optional<Datagram>> DhcpSocketSet::receive(std::span<uint8_t> buffer
     }
     Datagram d;
     std::memcpy(d.from.bytes.data(), &from.sin6_addr, 16);
-    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-      if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
-          cm->cmsg_len >= CMSG_LEN(sizeof(in6_pktinfo))) {
-        in6_pktinfo info{};
-        std::memcpy(&info, CMSG_DATA(cm), sizeof info);
-        std::memcpy(d.to.bytes.data(), &info.ipi6_addr, 16);
-        d.ifindex = static_cast<int>(info.ipi6_ifindex);
-      }
+    if (auto info = pktinfo_of(msg)) {
+      std::memcpy(d.to.bytes.data(), &info->ipi6_addr, 16);
+      d.ifindex = static_cast<int>(info->ipi6_ifindex);
     }
     const Source* source = find(d.to);
     if (!source) continue;  // another client's (e.g. to the uplink's own link-local)

@@ -7,19 +7,9 @@
 #include <cstring>
 #include <utility>
 
+#include "daemon/ipv6_socket_util.hpp"
+
 namespace lwb4::platform {
-namespace {
-
-std::string errno_text() {
-  return std::strerror(errno);
-}
-
-bool link_scoped(const Ipv6Address& a) {
-  // ff02::/16 and fe80::/10 need the interface named (RFC 4007 §6).
-  return a.is_link_local() || (a.is_multicast() && (a.bytes[1] & 0x0f) == 0x02);
-}
-
-}  // namespace
 
 Result<UdpSocket> UdpSocket::open(const std::string& ifname, int ifindex, const Ipv6Address& local,
                                   uint16_t port) {
@@ -42,11 +32,7 @@ Result<UdpSocket> UdpSocket::open(const std::string& ifname, int ifindex, const 
                    static_cast<socklen_t>(ifname.size())) < 0) {
     return make_error("SO_BINDTODEVICE %s: %s", ifname.c_str(), errno_text().c_str());
   }
-  sockaddr_in6 addr{};
-  addr.sin6_family = AF_INET6;
-  addr.sin6_port = htons(port);
-  std::memcpy(&addr.sin6_addr, local.bytes.data(), 16);
-  if (link_scoped(local)) addr.sin6_scope_id = static_cast<uint32_t>(ifindex);
+  sockaddr_in6 addr = socket_address(local, port, ifindex);
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0) {
     return make_error("bind [%s]:%u on %s: %s", local.to_string().c_str(), port, ifname.c_str(),
                       errno_text().c_str());
@@ -55,29 +41,15 @@ Result<UdpSocket> UdpSocket::open(const std::string& ifname, int ifindex, const 
 }
 
 Status UdpSocket::send(const client::Transmit& t) {
-  sockaddr_in6 to{};
-  to.sin6_family = AF_INET6;
-  to.sin6_port = htons(t.port);
-  std::memcpy(&to.sin6_addr, t.destination.bytes.data(), 16);
-  if (link_scoped(t.destination)) to.sin6_scope_id = static_cast<uint32_t>(ifindex_);
-
-  alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  sockaddr_in6 to = socket_address(t.destination, t.port, ifindex_);
+  PktinfoControl control;
   iovec iov{const_cast<uint8_t*>(t.payload.data()), t.payload.size()};
   msghdr msg{};
   msg.msg_name = &to;
   msg.msg_namelen = sizeof to;
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = IPPROTO_IPV6;
-  cm->cmsg_type = IPV6_PKTINFO;
-  cm->cmsg_len = CMSG_LEN(sizeof(in6_pktinfo));
-  in6_pktinfo info{};
-  std::memcpy(&info.ipi6_addr, local_.bytes.data(), 16);
-  info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
-  std::memcpy(CMSG_DATA(cm), &info, sizeof info);
+  set_pktinfo(msg, control, local_, ifindex_);
 
   ssize_t n;
   do {
@@ -93,15 +65,14 @@ Status UdpSocket::send(const client::Transmit& t) {
 
 Result<std::optional<UdpDatagram>> UdpSocket::receive(std::span<uint8_t> buffer) {
   sockaddr_in6 from{};
-  alignas(cmsghdr) uint8_t control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
+  PktinfoControl control;
   iovec iov{buffer.data(), buffer.size()};
   msghdr msg{};
   msg.msg_name = &from;
   msg.msg_namelen = sizeof from;
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
+  receive_pktinfo(msg, control);
   ssize_t n;
   do {
     n = ::recvmsg(fd_.get(), &msg, MSG_TRUNC);
@@ -118,14 +89,7 @@ Result<std::optional<UdpDatagram>> UdpSocket::receive(std::span<uint8_t> buffer)
                       d.from.to_string().c_str(), buffer.size());
   }
   d.size = static_cast<size_t>(n);
-  for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-    if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO &&
-        cm->cmsg_len >= CMSG_LEN(sizeof(in6_pktinfo))) {
-      in6_pktinfo info{};
-      std::memcpy(&info, CMSG_DATA(cm), sizeof info);
-      d.ifindex = static_cast<int>(info.ipi6_ifindex);
-    }
-  }
+  if (auto info = pktinfo_of(msg)) d.ifindex = static_cast<int>(info->ipi6_ifindex);
   return std::optional<UdpDatagram>(d);
 }
 
