@@ -22,7 +22,10 @@
 # default 4000), CONNS_ONE (to one port, default 800), RATE_ONLY=1 (skip the
 # usable-ports and churn part), BASELINE_APPLY (another build's
 # lwb4-nft-apply, e.g. main's: its table joins the alternating rounds as
-# "baseline", so a change is compared with what it replaces in one run).
+# "baseline", so a change is compared with what it replaces in one run),
+# PARTS=1 (two cut-down copies of lwb4's table join the rate rounds, to show
+# where its cost is: "lwb4-snat", only the SNAT chain into the pool, and
+# "lwb4-hooks", the per-packet base chains with their port-map chains empty).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$(dirname "$here")")
@@ -93,6 +96,14 @@ design_on() {
     --psid-len "$k" --psid "$psid" >/dev/null ;;
   lwb4) ip netns exec "$cpe" "$apply" apply --address "$shared" --oif sw0 --offset "$a" \
     --psid-len "$k" --psid "$psid" >/dev/null ;;
+  lwb4-snat)
+    design_on lwb4
+    for c in ingress egress guard; do ip netns exec "$cpe" nft delete chain ip lwb4 "$c"; done
+    ;;
+  lwb4-hooks)
+    design_on lwb4
+    for c in from_softwire to_softwire; do ip netns exec "$cpe" nft flush chain ip lwb4 "$c"; done
+    ;;
   per-range)
     bench_table "$(while read -r lo hi; do
       echo "    oifname \"sw0\" meta l4proto { tcp, udp } snat ip to $shared:$lo-$hi"
@@ -155,6 +166,7 @@ echo "== throughput and connection rate: lwb4 vs masquerade, $rounds rounds"
 declare -A tp rate rate1
 rate_designs=(masquerade lwb4)
 [ -n "$baseline" ] && rate_designs+=(baseline)
+[ "${PARTS:-0}" = 1 ] && rate_designs+=(lwb4-snat lwb4-hooks)
 for r in $(seq "$rounds"); do
   for d in "${rate_designs[@]}"; do
     design_on "$d"
@@ -195,11 +207,22 @@ if [ -n "$baseline" ]; then
 | new TCP connections per second over 16 destination ports | $rate_b | $(python3 -c "print(f'{$rate_b / $rate_m:.2f}')") | $(python3 -c "print(f'{$rate_l / $rate_b:.2f}')") |
 | new TCP connections per second to one destination port | $rate1_b | $(python3 -c "print(f'{$rate1_b / $rate1_m:.2f}')") | $(python3 -c "print(f'{$rate1_l / $rate1_b:.2f}')") |"
 fi
+parts_table=""
+if [ "${PARTS:-0}" = 1 ]; then
+  parts_table="
+| the same rounds, new TCP connections per second over 16 destination ports | median | / masquerade |
+|---|---|---|"
+  for d in lwb4-snat lwb4-hooks lwb4; do
+    r=$(median <<<"${rate[$d]# }")
+    parts_table+="
+| $d | $r | $(python3 -c "print(f'{$r / $rate_m:.2f}')") |"
+  done
+fi
 machine="$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r), $(nft --version | cut -d' ' -f1-2)"
 table=$(
   cat <<EOT
 Run $(date -u +%Y-%m-%d) on $machine; \`tests/nat/bench.sh build/dev $a $k $psid\`
-(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns CONNS_ONE=$conns_one${RATE_ONLY:+ RATE_ONLY=$RATE_ONLY}${baseline:+ BASELINE_APPLY}).
+(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns CONNS_ONE=$conns_one${RATE_ONLY:+ RATE_ONLY=$RATE_ONLY}${baseline:+ BASELINE_APPLY}${PARTS:+ PARTS=$PARTS}).
 $churn_table
 | through the cpe (median of $rounds) | masquerade | lwb4 | lwb4 / masquerade |
 |---|---|---|---|
@@ -207,6 +230,7 @@ $churn_table
 | new TCP connections per second ($conns sequential over 16 destination ports) | $rate_m | $rate_l | $(python3 -c "print(f'{$rate_l / $rate_m:.2f}')") |
 | new TCP connections per second ($conns_one sequential to one destination port) | $rate1_m | $rate1_l | $(python3 -c "print(f'{$rate1_l / $rate1_m:.2f}')") |
 $baseline_table
+$parts_table
 EOT
 )
 echo
