@@ -60,6 +60,7 @@ tests/vm/softwire_test.sh build/vm
 tests/openwrt/caps_vm_test.sh build/vm
 tests/vm/daemon_test.sh build/vm
 tests/vm/modes_e2e_test.sh build/vm
+tests/vm/flowtable_test.sh build/vm
 
 step "fuzz: libFuzzer targets, corpus replay, ${fuzz_seconds}s per decoder"
 cmake --preset fuzz >/dev/null

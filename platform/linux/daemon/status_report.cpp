@@ -269,6 +269,10 @@ void write_nat(JsonWriter& w, const std::optional<NatStatus>& nat) {
   w.end_object();
   w.key("restored").number(static_cast<int64_t>(nat->restored));
   w.key("conntrack_flushed").number(static_cast<int64_t>(nat->conntrack_flushed));
+  w.key("offloading_flowtables").begin_array();
+  for (const std::string& f : nat->offloading_flowtables)
+    w.string(f);
+  w.end_array();
   w.end_object();
 }
 
@@ -287,6 +291,8 @@ std::string nat_text(const NatStatus& nat) {
   for (const auto& [name, packets] : nat.dropped)
     out += ", " + name + " " + std::to_string(packets);
   if (nat.restored > 0) out += ", restored " + std::to_string(nat.restored) + "x";
+  for (const std::string& f : nat.offloading_flowtables)
+    out += ", BYPASSED by flowtable " + f + " (turn flow offloading off)";
   return out;
 }
 

@@ -48,6 +48,9 @@ struct NatStatus {
   std::vector<std::pair<std::string, uint64_t>> dropped;
   uint64_t restored = 0;           // the table put back after someone else changed it
   uint64_t conntrack_flushed = 0;  // entries deleted on address or port-set changes
+  // Flowtables ("inet fw4 ft") holding the softwire while the port set is
+  // rewritten at postrouting: flows they offload would leave outside the set.
+  std::vector<std::string> offloading_flowtables;
 };
 
 struct DaemonStatus {

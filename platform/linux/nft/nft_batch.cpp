@@ -4,6 +4,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/flowtable.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
@@ -35,6 +36,8 @@ using ChainPtr = std::unique_ptr<nftnl_chain, Deleter<nftnl_chain, nftnl_chain_f
 using SetPtr = std::unique_ptr<nftnl_set, Deleter<nftnl_set, nftnl_set_free>>;
 using RulePtr = std::unique_ptr<nftnl_rule, Deleter<nftnl_rule, nftnl_rule_free>>;
 using ObjPtr = std::unique_ptr<nftnl_obj, Deleter<nftnl_obj, nftnl_obj_free>>;
+using FlowtablePtr =
+    std::unique_ptr<nftnl_flowtable, Deleter<nftnl_flowtable, nftnl_flowtable_free>>;
 struct SocketCloser {
   void operator()(mnl_socket* s) const { mnl_socket_close(s); }
 };
@@ -453,6 +456,78 @@ Result<std::vector<std::pair<std::string, uint64_t>>> read_counters(const std::s
     }
   }
   return dump.counters;
+}
+
+namespace {
+
+const char* family_name(uint32_t family) {
+  switch (family) {
+    case NFPROTO_INET:
+      return "inet";
+    case NFPROTO_IPV4:
+      return "ip";
+    case NFPROTO_IPV6:
+      return "ip6";
+    case NFPROTO_NETDEV:
+      return "netdev";
+    case NFPROTO_BRIDGE:
+      return "bridge";
+    default:
+      return "?";
+  }
+}
+
+struct FlowtableDump {
+  const std::string& device;
+  std::vector<std::string> holding;
+};
+
+int on_flowtable(const nlmsghdr* h, void* data) {
+  auto* dump = static_cast<FlowtableDump*>(data);
+  FlowtablePtr ft(nftnl_flowtable_alloc());
+  if (!ft || nftnl_flowtable_nlmsg_parse(h, ft.get()) < 0) return MNL_CB_OK;
+  if (!nftnl_flowtable_is_set(ft.get(), NFTNL_FLOWTABLE_DEVICES)) return MNL_CB_OK;
+  const char* const* devices = nftnl_flowtable_get_array(ft.get(), NFTNL_FLOWTABLE_DEVICES);
+  for (size_t i = 0; devices && devices[i]; ++i) {
+    if (dump->device != devices[i]) continue;
+    dump->holding.push_back(
+        std::string(family_name(nftnl_flowtable_get_u32(ft.get(), NFTNL_FLOWTABLE_FAMILY))) + " " +
+        nftnl_flowtable_get_str(ft.get(), NFTNL_FLOWTABLE_TABLE) + " " +
+        nftnl_flowtable_get_str(ft.get(), NFTNL_FLOWTABLE_NAME));
+    break;
+  }
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> flowtables_with_device(const std::string& device) {
+  SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
+  if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
+  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return make_error("netlink bind: %s", std::strerror(errno));
+  }
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  uint32_t seq = static_cast<uint32_t>(::getpid()) << 12 | 1;
+  nlmsghdr* h =
+      nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETFLOWTABLE, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
+  if (mnl_socket_sendto(sock.get(), h, h->nlmsg_len) < 0) {
+    return make_error("listing the nftables flowtables: %s", std::strerror(errno));
+  }
+  FlowtableDump dump{device, {}};
+  uint32_t portid = mnl_socket_get_portid(sock.get());
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(sock.get(), buf.data(), buf.size());
+    if (n < 0) return make_error("listing the nftables flowtables: %s", std::strerror(errno));
+    int rc = mnl_cb_run(buf.data(), static_cast<size_t>(n), seq, portid, on_flowtable, &dump);
+    if (rc == MNL_CB_STOP) break;
+    if (rc < 0) {
+      // A kernel without flowtable support has none to list.
+      if (errno == ENOENT || errno == EOPNOTSUPP) break;
+      return make_error("listing the nftables flowtables: %s", std::strerror(errno));
+    }
+  }
+  return dump.holding;
 }
 
 }  // namespace lwb4::nft

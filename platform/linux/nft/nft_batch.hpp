@@ -38,4 +38,10 @@ Status apply_plan(const NatPlan& plan);
 Result<std::vector<std::pair<std::string, uint64_t>>> read_counters(const std::string& table);
 Status remove_table(const std::string& table = kDefaultTable);
 
+// The flowtables (any family) that hold `device`, as "FAMILY TABLE NAME"
+// ("inet fw4 ft"). A flow such a flowtable offloads leaves through its fast
+// path, past the postrouting hook where the pool port is rewritten into the
+// set (docs/design.md, "software flow offloading").
+Result<std::vector<std::string>> flowtables_with_device(const std::string& device);
+
 }  // namespace lwb4::nft

@@ -158,12 +158,15 @@ Status NftStateSink::apply(const client::DesiredState& state) {
     flush_binding(*binding_);
   }
   binding_ = Binding{state.ipv4, state.ports};
-  return inner_->apply(state);
+  Status st = inner_->apply(state);
+  check_flowtables();
+  return st;
 }
 
 Status NftStateSink::withdraw(std::string_view reason) {
   if (auto st = inner_->withdraw(reason); !st) return st;
   plan_.reset();
+  offloading_.clear();
   if (auto st = nft::remove_table(settings_.table); !st) return nat_error(st.error());
   log_.logf(LogLevel::kInfo, "nat: table ip %s removed", settings_.table.c_str());
   if (binding_) flush_binding(*binding_);
@@ -206,6 +209,7 @@ void NftStateSink::on_monitor() {
     log_.logf(LogLevel::kWarning, "%s", change.error().reason().c_str());
     return;
   }
+  if (change->flowtables || change->lost) check_flowtables();
   if (!change->changed && !change->lost) {
     lost_in_a_row_ = 0;
     return;
@@ -260,6 +264,33 @@ void NftStateSink::restore() {
             settings_.table.c_str(), static_cast<unsigned long long>(restored_));
 }
 
+void NftStateSink::check_flowtables() {
+  std::vector<std::string> now;
+  // A full address is plain SNAT, which conntrack applies on the fast path
+  // too; only the port rewrite of a set is skipped there.
+  if (plan_ && plan_->virtual_count > 0) {
+    auto holding = nft::flowtables_with_device(settings_.softwire);
+    if (!holding) {
+      log_.logf(LogLevel::kWarning, "nat: %s", holding.error().reason().c_str());
+      return;
+    }
+    now = std::move(*holding);
+  }
+  if (now == offloading_) return;
+  for (const std::string& f : now) {
+    if (std::find(offloading_.begin(), offloading_.end(), f) != offloading_.end()) continue;
+    log_.logf(LogLevel::kError,
+              "nat: flowtable %s holds %s: the flows it offloads skip the postrouting hook where "
+              "the pool port is rewritten into the set, and leave with ports outside it; turn flow "
+              "offloading off (firewall4: flow_offloading) or keep %s out of the flowtable",
+              f.c_str(), settings_.softwire.c_str(), settings_.softwire.c_str());
+  }
+  if (now.empty()) {
+    log_.logf(LogLevel::kNotice, "nat: no flowtable holds %s any more", settings_.softwire.c_str());
+  }
+  offloading_ = std::move(now);
+}
+
 void NftStateSink::fill_status(DaemonStatus& status) const {
   inner_->fill_status(status);
   NatStatus n;
@@ -277,6 +308,7 @@ void NftStateSink::fill_status(DaemonStatus& status) const {
   }
   n.restored = restored_;
   n.conntrack_flushed = flushed_;
+  n.offloading_flowtables = offloading_;
   status.nat = std::move(n);
 }
 

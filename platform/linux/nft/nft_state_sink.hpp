@@ -65,6 +65,8 @@ class NftStateSink final : public StateSink {
   void flush_binding(const Binding& old);
   void on_monitor();
   void restore();
+  // Which flowtables hold the softwire; logs a change.
+  void check_flowtables();
 
   Settings settings_;
   std::unique_ptr<StateSink> inner_;
@@ -81,6 +83,7 @@ class NftStateSink final : public StateSink {
   int64_t last_restore_ms_ = -1'000'000;
   uint64_t restored_ = 0;
   uint64_t flushed_ = 0;
+  std::vector<std::string> offloading_;  // flowtables holding the softwire
 };
 
 }  // namespace lwb4::platform

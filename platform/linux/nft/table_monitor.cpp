@@ -100,6 +100,10 @@ Result<ForeignChange> TableMonitor::read() {
         touched_ = false;
         continue;
       }
+      if (type == NFT_MSG_NEWFLOWTABLE || type == NFT_MSG_DELFLOWTABLE ||
+          type == NFT_MSG_DELTABLE) {
+        out.flowtables = true;
+      }
       if (g->nfgen_family != NFPROTO_IPV4) continue;
       for_each_attr(h, sizeof(nfgenmsg), [&](const nlattr* a) {
         if (mnl_attr_get_type(a) != kTableNameAttr) return;

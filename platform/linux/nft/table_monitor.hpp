@@ -17,6 +17,9 @@ struct ForeignChange {
   bool lost = false;    // notifications were dropped (ENOBUFS): maybe changed
   uint32_t pid = 0;     // the process behind the last foreign transaction
   std::string process;  // its name, as the kernel reports it
+  // A flowtable was added or deleted, in any table: which flowtables hold
+  // the softwire may have changed.
+  bool flowtables = false;
 };
 
 class TableMonitor {

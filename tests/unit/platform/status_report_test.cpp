@@ -88,6 +88,7 @@ TEST(StatusJson, Nat) {
   nat.dropped = {{"egress_protocol_dropped", 5}, {"inbound_dropped", 7}};
   nat.restored = 2;
   nat.conntrack_flushed = 40;
+  nat.offloading_flowtables = {"inet fw4 ft"};
   s.nat = nat;
   std::string j = status_json(s);
   EXPECT_NE(j.find("\"nat\":{\"table\":\"lwb4\",\"installed\":true,"
@@ -95,13 +96,15 @@ TEST(StatusJson, Nat) {
                    "\"forwards\":[{\"forward\":\"tcp:13313:198.51.100.2:22\",\"active\":true},"
                    "{\"forward\":\"udp:80:198.51.100.2:80\",\"active\":false}],"
                    "\"dropped\":{\"egress_protocol_dropped\":5,\"inbound_dropped\":7},"
-                   "\"restored\":2,\"conntrack_flushed\":40}"),
+                   "\"restored\":2,\"conntrack_flushed\":40,"
+                   "\"offloading_flowtables\":[\"inet fw4 ft\"]}"),
             std::string::npos)
       << j;
   std::string t = status_text(s);
   EXPECT_NE(t.find("nat:      table ip lwb4, pool of 254, reserved 13313-13314, forward "
                    "tcp:13313:198.51.100.2:22, forward udp:80:198.51.100.2:80 (refused), "
-                   "egress_protocol_dropped 5, inbound_dropped 7, restored 2x\n"),
+                   "egress_protocol_dropped 5, inbound_dropped 7, restored 2x, BYPASSED by "
+                   "flowtable inet fw4 ft (turn flow offloading off)\n"),
             std::string::npos)
       << t;
 }
