@@ -24,8 +24,15 @@ PcpDriver::PcpDriver(client::PcpClientConfig config, std::optional<Ipv6Address> 
 Status PcpDriver::open(EventLoop& loop, uint32_t kind) {
   loop_ = &loop;
   kind_ = kind;
-  auto announce =
-      UdpSocket::open(ifname_, requests_.ifindex(), Ipv6Address{}, client::kPcpClientPort);
+  return open_announce(requests_.ifindex());
+}
+
+Status PcpDriver::open_announce(int ifindex) {
+  if (announce_) {
+    loop_->remove(announce_->fd());
+    announce_.reset();
+  }
+  auto announce = UdpSocket::open(ifname_, ifindex, Ipv6Address{}, client::kPcpClientPort);
   if (!announce) {
     // Not fatal: ANNOUNCE only speeds up recovery; the epoch check on every
     // answer still catches a server restart (RFC 6887 §8.5).
@@ -33,9 +40,9 @@ Status PcpDriver::open(EventLoop& loop, uint32_t kind) {
     return {};
   }
   announce_.emplace(std::move(*announce));
-  if (auto st = loop.add(announce_->fd(), kind); !st) return st;
-  log_.logf(LogLevel::kInfo, "PCP ANNOUNCE socket [::]:%u on %s", client::kPcpClientPort,
-            ifname_.c_str());
+  if (auto st = loop_->add(announce_->fd(), kind_); !st) return st;
+  log_.logf(LogLevel::kInfo, "PCP ANNOUNCE socket [::]:%u on %s (index %d)", client::kPcpClientPort,
+            ifname_.c_str(), ifindex);
   return {};
 }
 
@@ -58,7 +65,15 @@ void PcpDriver::start(const client::UplinkState& uplink, client::TimePoint now) 
 
 void PcpDriver::on_uplink(const client::UplinkState& uplink, int ifindex, client::TimePoint now) {
   auto unregister = [this](int fd) { loop_->remove(fd); };
-  if (ifindex != 0 && ifindex != requests_.ifindex()) requests_.reset(ifindex, unregister);
+  if (ifindex != 0 && ifindex != requests_.ifindex()) {
+    // A re-created uplink: sockets bound to the old device hear nothing.
+    requests_.reset(ifindex, unregister);
+    if (loop_) {
+      if (auto st = open_announce(ifindex); !st) {
+        log_.logf(LogLevel::kWarning, "PCP ANNOUNCE socket: %s", st.error().reason().c_str());
+      }
+    }
+  }
   std::vector<Ipv6Address> keep;
   for (const client::UplinkAddress& a : uplink.global)
     keep.push_back(a.address);

@@ -39,6 +39,8 @@ class PcpDriver {
   void renew(client::TimePoint now);
   void stop(client::TimePoint now);
   bool owns(int fd);
+  // The ANNOUNCE socket; -1 when it could not be opened.
+  int announce_fd() const { return announce_ ? announce_->fd() : -1; }
 
   client::TimePoint next_deadline() const { return client_.next_deadline(); }
   // Sends the Transmits itself; returns the other actions for the daemon.
@@ -47,6 +49,8 @@ class PcpDriver {
 
  private:
   std::optional<Ipv6Address> pick_source(const client::UplinkState& uplink) const;
+  // (Re)opens [::]:5350 bound to the uplink with `ifindex`.
+  Status open_announce(int ifindex);
   void send(const client::Transmit& t);
 
   client::PcpClient client_;
