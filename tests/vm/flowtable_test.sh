@@ -104,7 +104,8 @@ EOF
 echo "== a flowtable holding the softwire"
 check "status lists no flowtable" equals "$(offloading)" "[]"
 add_flowtable
-check "the flowtable is in (fw4 flow_offloading: lan0 and the softwire)" cpe nft list flowtable inet fw4 ft
+check "the flowtable is in (fw4 flow_offloading: lan0 and the softwire)" \
+	sh -c "ip netns exec $(lab_ns cpe) nft list flowtable inet fw4 ft >/dev/null"
 check "lwb4d reports it in status within 1 s" wait_for 1 offloading_is '["inet fw4 ft"]'
 check "... and logs why it is a problem" grep -qF "nat: flowtable inet fw4 ft holds $SW: the flows it offloads skip" "$log"
 check "lwb4ctl status shows it" sh -c "'$LWB4CTL' status --control '$sock' | grep -qF 'BYPASSED by flowtable inet fw4 ft'"
