@@ -50,6 +50,7 @@ tests/lab/pcp_test.sh build/dev
 step "nat: port-set NAT in nftables, every port of the set and none outside"
 tests/nat/portset_nat_test.sh build/dev
 tests/nat/portset_nat_test.sh build/dev 4 8 18
+EGRESS_HOOK=netdev tests/nat/portset_nat_test.sh build/dev
 tests/nat/daemon_nat_test.sh build/dev
 
 step "vm: the softwire, lwb4d --kernel netlink and the provisioning modes behind an lwAFTR (user-mode-linux)"

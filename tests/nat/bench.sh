@@ -25,7 +25,9 @@
 # "baseline", so a change is compared with what it replaces in one run),
 # PARTS=1 (two cut-down copies of lwb4's table join the rate rounds, to show
 # where its cost is: "lwb4-snat", only the SNAT chain into the pool, and
-# "lwb4-hooks", the per-packet base chains with their port-map chains empty).
+# "lwb4-hooks", the per-packet base chains with their port-map chains empty;
+# and "lwb4-netdev", the whole table with the outbound rewrite on the
+# softwire's netdev egress hook, as lwb4d has it under flow offloading).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$(dirname "$here")")
@@ -96,6 +98,8 @@ design_on() {
     --psid-len "$k" --psid "$psid" >/dev/null ;;
   lwb4) ip netns exec "$cpe" "$apply" apply --address "$shared" --oif sw0 --offset "$a" \
     --psid-len "$k" --psid "$psid" >/dev/null ;;
+  lwb4-netdev) ip netns exec "$cpe" "$apply" apply --address "$shared" --oif sw0 --offset "$a" \
+    --psid-len "$k" --psid "$psid" --egress-hook netdev >/dev/null ;;
   lwb4-snat)
     design_on lwb4
     for c in ingress egress guard; do ip netns exec "$cpe" nft delete chain ip lwb4 "$c"; done
@@ -175,7 +179,7 @@ echo "== throughput and connection rate: lwb4 vs masquerade, $rounds rounds"
 declare -A tp rate rate1
 rate_designs=(masquerade lwb4)
 [ -n "$baseline" ] && rate_designs+=(baseline)
-[ "${PARTS:-0}" = 1 ] && rate_designs+=(lwb4-snat lwb4-hooks)
+[ "${PARTS:-0}" = 1 ] && rate_designs+=(lwb4-snat lwb4-hooks lwb4-netdev)
 for r in $(seq "$rounds"); do
   for d in "${rate_designs[@]}"; do
     design_on "$d"
@@ -221,7 +225,7 @@ if [ "${PARTS:-0}" = 1 ]; then
   parts_table="
 | the same rounds, new TCP connections per second over 16 destination ports | median | / masquerade |
 |---|---|---|"
-  for d in lwb4-snat lwb4-hooks lwb4; do
+  for d in lwb4-snat lwb4-hooks lwb4 lwb4-netdev; do
     r=$(median <<<"${rate[$d]# }")
     parts_table+="
 | $d | $r | $(python3 -c "print(f'{$r / $rate_m:.2f}')") |"

@@ -3,7 +3,7 @@
 # namespaces. The cpe applies lwb4's table (lwb4-nft-apply) with the WAN veth
 # standing in for the softwire; the far side records every source port and
 # ICMP echo id it sees from the shared address.
-#   sudo tests/nat/portset_nat_test.sh BUILD_DIR [OFFSET PSID_LEN PSID]
+#   sudo [EGRESS_HOOK=netdev] tests/nat/portset_nat_test.sh BUILD_DIR [OFFSET PSID_LEN PSID]
 # Ends with "N passed, M failed"; exit status 0 only when nothing failed.
 set -u
 build=${1:?usage: $0 BUILD_DIR [OFFSET PSID_LEN PSID]}
@@ -50,6 +50,11 @@ ip netns exec $cpe sysctl -qw net.ipv4.ip_forward=1
 
 count=$(python3 -c "a,k=$a,$k; print(((1<<a)-1 if a else 1)*(1<<(16-a-k)) - (0 if a else 1))")
 args=(--address "$shared" --oif sw0 --offset "$a" --psid-len "$k" --psid "$psid")
+# EGRESS_HOOK=netdev: the outbound rewrite on sw0's netdev egress hook (what
+# lwb4d does while a flowtable exists) instead of postrouting.
+egress_family=ip  # of the table with the egress counters
+if [ -n "${EGRESS_HOOK:-}" ]; then args+=(--egress-hook "$EGRESS_HOOK"); fi
+if [ "${EGRESS_HOOK:-}" = netdev ]; then egress_family=netdev; fi
 
 # Phase 1: no reserved port, the whole set is the NAT pool.
 ip netns exec $cpe "$apply" apply "${args[@]}"
@@ -88,7 +93,7 @@ for p in tcp udp icmp; do
 done
 check "other IP protocols dropped on the softwire" \
   "$([ "$(field proto253 "$summary")" = 0 ]; echo $?)"
-check "... and counted" "$(ip netns exec $cpe nft list counter ip lwb4 egress_protocol_dropped |
+check "... and counted" "$(ip netns exec $cpe nft list counter "$egress_family" lwb4 egress_protocol_dropped |
   grep -q 'packets [1-9]'; echo $?)"
 
 # Phase 2: the first port of the set reserved for a service on the cpe; the

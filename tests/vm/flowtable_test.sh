@@ -6,11 +6,12 @@
 # Runs in user-mode-linux against Kea behind the emulated lwAFTR
 # (tests/lab/lab.sh --lwaftr), whose leak detector drops and counts every
 # packet with a source port outside the set.
-# lwb4 rewrites the pool port at postrouting, which that fast path skips
-# (docs/design.md, "software flow offloading"): until the rewrite moves to
-# the softwire's netdev egress hook, lwb4d detects such a flowtable (status
-# nat.offloading_flowtables, an error in the log) within a second, and
-# traffic is confined again once the flowtable is gone.
+# A flowtable on the LAN device alone is enough: LAN-to-softwire packets of
+# an offloaded flow are sent from its fast path. lwb4d sees any flowtable
+# (status nat.offloading_flowtables) within a second and moves its rewrite
+# of the pool port into the set from postrouting to the softwire's netdev
+# egress hook, which the fast path passes; back when no flowtable is left,
+# and while the softwire is deleted (which takes the netdev chain with it).
 #   sudo tests/vm/flowtable_test.sh [BUILD_DIR]   (default build/vm)
 # Ends with "N passed, M failed"; exit status 0 only when nothing failed.
 set -euo pipefail
@@ -85,6 +86,10 @@ check "the softwire is up with the shared address" wait_for 2 sh -c "ip -n $(lab
 
 offloading() { st 'json.dumps(s["nat"]["offloading_flowtables"])'; }
 offloading_is() { [ "$(offloading)" = "$1" ]; }
+# TCP packets to the softwire through postrouting ("slow") and all of them
+# ("sent", on its egress hook).
+counted() { cpe nft list chain "$([ "$1" = slow ] && echo inet fw4 || echo netdev probe)" "$1" |
+	sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
 add_flowtable() { # firewall4's flow_offloading, as its ruleset writes it
 	cpe nft -f - <<EOF
 table inet fw4 {
@@ -97,32 +102,76 @@ table inet fw4 {
 		type filter hook forward priority filter; policy accept;
 		meta l4proto { tcp, udp } flow add @ft
 	}
+	chain slow {
+		type filter hook postrouting priority 200; policy accept;
+		oifname "$SW" meta l4proto tcp counter
+	}
+}
+table netdev probe {
+	chain sent {
+		type filter hook egress device "$SW" priority 10; policy accept;
+		meta l4proto tcp counter
+	}
 }
 EOF
 }
 
-echo "== a flowtable holding the softwire"
+hook() { st 's["nat"]["rewrite_hook"]'; }
+hook_is() { [ "$(hook)" = "$1" ]; }
+clean_fetches() { # two 1 MiB fetches from the LAN host, no packet outside the set
+	local before
+	before=$(lab_aftr_counter leak)
+	fetch && fetch && [ "$(($(lab_aftr_counter leak) - before))" = 0 ]
+}
+
+echo "== no flowtable"
 check "status lists no flowtable" equals "$(offloading)" "[]"
+check "the rewrite is at postrouting" equals "$(hook)" postrouting
+check "the LAN host fetches 2 x 1 MiB from inet, nothing outside the set" clean_fetches
+
+echo "== a flowtable holding the softwire (firewall4 flow_offloading)"
 add_flowtable
-check "the flowtable is in (fw4 flow_offloading: lan0 and the softwire)" \
+check "the flowtable is in (lan0 and the softwire)" \
 	sh -c "ip netns exec $(lab_ns cpe) nft list flowtable inet fw4 ft >/dev/null"
 check "lwb4d reports it in status within 1 s" wait_for 1 offloading_is '["inet fw4 ft"]'
-check "... and logs why it is a problem" grep -qF "nat: flowtable inet fw4 ft holds $SW: the flows it offloads skip" "$log"
-check "lwb4ctl status shows it" sh -c "'$LWB4CTL' status --control '$sock' | grep -qF 'BYPASSED by flowtable inet fw4 ft'"
+check "... and moves the rewrite to the netdev egress hook" wait_for 1 hook_is "netdev egress"
+check "... logged" grep -qF "nat: the rewrite into the port set is on the netdev egress hook" "$log"
+check "table netdev lwb4: an egress chain on the softwire" \
+	sh -c "ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 egress | grep -qF 'hook egress device \"$SW\"'"
+check "lwb4ctl status shows it" sh -c "'$LWB4CTL' status --control '$sock' | grep -qF 'offloaded by flowtable inet fw4 ft'"
+check "fetches through the flowtable's fast path, nothing outside the set" clean_fetches
+slow=$(counted slow) all=$(counted sent)
+check "... most of them on the fast path ($slow of $all TCP packets to the softwire passed postrouting)" \
+	test "$((slow * 2))" -lt "$all"
+read -r -d "" -a tcp_ports <<<"$(lab_aftr_ports tcp)" || true
+check "${#tcp_ports[@]} TCP source ports seen, all in the set" in_set "${tcp_ports[@]}"
+check "egress drop counters still read (netdev table)" \
+	sh -c "'$LWB4CTL' status --control '$sock' --json | grep -qF 'egress_port_dropped'"
 
 echo "== flow offloading turned off"
 cpe nft delete table inet fw4
+cpe nft delete table netdev probe
 check "the report clears within 1 s" wait_for 1 offloading_is "[]"
-check "... with a notice" grep -qF "nat: no flowtable holds $SW any more" "$log"
-before=$(lab_aftr_counter leak)
-check "the LAN host fetches 1 MiB from inet" fetch
-check "... again" fetch
-check "no packet outside the port set at the lwAFTR" equals "$(($(lab_aftr_counter leak) - before))" 0
-read -r -d "" -a tcp_ports <<<"$(lab_aftr_ports tcp)" || true
-check "${#tcp_ports[@]} TCP source ports seen, all in the set" in_set "${tcp_ports[@]}"
+check "... and the rewrite is back at postrouting" wait_for 1 hook_is postrouting
+check "... table netdev lwb4 removed" sh -c "! ip netns exec $(lab_ns cpe) nft list table netdev lwb4 2>/dev/null"
+check "fetches, nothing outside the set" clean_fetches
 
-echo "== firewall4 reloads with flow offloading on again"
+echo "== firewall4 reloads with flow offloading on, then the softwire is deleted"
 add_flowtable
-check "reported again within 1 s" wait_for 1 offloading_is '["inet fw4 ft"]'
+check "rewrite on the egress hook again" wait_for 1 hook_is "netdev egress"
+cpe ip link del "$SW"
+check "lwb4d re-creates the softwire and its route" \
+	wait_for 5 sh -c "ip -n $(lab_ns cpe) -4 route show default | grep -qF 'dev $SW'"
+check "... the rewrite went to postrouting while it was gone" \
+	grep -qF "nat: the rewrite into the port set is at postrouting again" "$log"
+check "... and is on the new softwire's egress hook again" wait_for 1 hook_is "netdev egress"
+check "the flowtable lost the softwire, still holds lan0" \
+	sh -c "ip netns exec $(lab_ns cpe) nft list flowtable inet fw4 ft | grep -F devices | grep -qv $SW"
+if ! check "fetches (the fast path from lan0 alone), nothing outside the set" clean_fetches; then :; fi
+if [ "$failed" -gt 0 ]; then
+	cpe nft list ruleset | grep -E "table|chain|hook|flow" | sed 's/^/    /'
+	echo "    leaks: $(lab_aftr_counter leak)"
+	ip netns exec "$(lab_ns lan)" curl -sS --max-time 5 -o /dev/null "http://$LAB_INET_V4/1m.bin" 2>&1 | sed 's/^/    /'
+fi
 
 check_summary

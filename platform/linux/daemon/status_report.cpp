@@ -273,6 +273,10 @@ void write_nat(JsonWriter& w, const std::optional<NatStatus>& nat) {
   for (const std::string& f : nat->offloading_flowtables)
     w.string(f);
   w.end_array();
+  const char* hook = nat->pool_size == 0      ? "none"
+                     : nat->rewrite_on_device ? "netdev egress"
+                                              : "postrouting";
+  w.key("rewrite_hook").string(hook);
   w.end_object();
 }
 
@@ -291,8 +295,11 @@ std::string nat_text(const NatStatus& nat) {
   for (const auto& [name, packets] : nat.dropped)
     out += ", " + name + " " + std::to_string(packets);
   if (nat.restored > 0) out += ", restored " + std::to_string(nat.restored) + "x";
-  for (const std::string& f : nat.offloading_flowtables)
-    out += ", BYPASSED by flowtable " + f + " (turn flow offloading off)";
+  for (const std::string& f : nat.offloading_flowtables) {
+    out += nat.rewrite_on_device
+               ? ", offloaded by flowtable " + f + " (rewrite on the netdev egress hook)"
+               : ", BYPASSED by flowtable " + f + " (turn flow offloading off)";
+  }
   return out;
 }
 

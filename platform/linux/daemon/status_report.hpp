@@ -48,9 +48,11 @@ struct NatStatus {
   std::vector<std::pair<std::string, uint64_t>> dropped;
   uint64_t restored = 0;           // the table put back after someone else changed it
   uint64_t conntrack_flushed = 0;  // entries deleted on address or port-set changes
-  // Flowtables ("inet fw4 ft") holding the softwire while the port set is
-  // rewritten at postrouting: flows they offload would leave outside the set.
+  // Flowtables ("inet fw4 ft") holding the softwire. Their fast path skips
+  // postrouting: unless the rewrite into the set is on the softwire's netdev
+  // egress hook (rewrite_on_device), flows they offload leave outside the set.
   std::vector<std::string> offloading_flowtables;
+  bool rewrite_on_device = false;
 };
 
 struct DaemonStatus {

@@ -1,7 +1,7 @@
 // lwb4-nft-apply: a test tool for tests/nat. Plans the port-set NAT table and
 // applies it, prints it, or removes the table.
 //   lwb4-nft-apply apply|print --address A --oif DEV [--offset a --psid-len k
-//                  --psid p] [--reserve PORT]...
+//                  --psid p] [--reserve PORT]... [--egress-hook postrouting|netdev]
 //   lwb4-nft-apply remove
 //   lwb4-nft-apply flush-conntrack --address A
 // Exit status: 0 done, 1 the kernel refused, 2 bad arguments.
@@ -22,7 +22,8 @@ constexpr int kExitUsage = 2;
 int usage(const char* reason) {
   std::fprintf(stderr,
                "lwb4-nft-apply: %s\nusage: lwb4-nft-apply apply|print --address A --oif DEV "
-               "[--offset a --psid-len k --psid p | --first P --count N] [--reserve PORT]...\n"
+               "[--offset a --psid-len k --psid p | --first P --count N] [--reserve PORT]... "
+               "[--egress-hook postrouting|netdev]\n"
                "       lwb4-nft-apply remove\n"
                "       lwb4-nft-apply flush-conntrack --address A\n",
                reason);
@@ -42,7 +43,10 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage("missing command");
   std::string_view command = argv[1];
   if (command == "remove") {
-    if (Status st = nft::remove_table(nft::kDefaultTable); !st) {
+    // Its netdev table too, when the kernel has the family.
+    Status st = nft::remove_table(nft::kDefaultTable, true);
+    if (!st) st = nft::remove_table(nft::kDefaultTable, false);
+    if (!st) {
       std::fprintf(stderr, "lwb4-nft-apply: %s\n", st.error().reason().c_str());
       return kExitFailure;
     }
@@ -89,6 +93,9 @@ int main(int argc, char** argv) {
       range_count = n;
     } else if (opt == "--reserve" && parse_uint(value, 0xffff, n)) {
       config.reserved.push_back(static_cast<uint16_t>(n));
+    } else if (opt == "--egress-hook" &&
+               (std::string_view(value) == "netdev" || std::string_view(value) == "postrouting")) {
+      config.egress_on_device = std::string_view(value) == "netdev";
     } else {
       return usage("bad option or value");
     }
@@ -112,7 +119,11 @@ int main(int argc, char** argv) {
     std::fputs(plan->to_text().c_str(), stdout);
     return 0;
   }
-  if (Status st = nft::apply_plan(*plan); !st) {
+  // Replaces a netdev table left by an earlier --egress-hook netdev, when
+  // the kernel has the family.
+  Status st = nft::apply_plan(*plan, true);
+  if (!st && !plan->device) st = nft::apply_plan(*plan, false);
+  if (!st) {
     std::fprintf(stderr, "lwb4-nft-apply: %s\n", st.error().reason().c_str());
     return kExitFailure;
   }

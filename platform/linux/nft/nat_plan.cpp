@@ -246,7 +246,7 @@ std::optional<uint16_t> virtual_window(uint32_t n, const std::vector<uint16_t>& 
 // so the ingress map and the pool guard leave them alone.
 void plan_forwards(const NatConfig& c, NatPlan& plan) {
   if (c.forwards.empty()) return;
-  Chain dnat{"dnat", "nat", NF_INET_PRE_ROUTING, kPriorityDnat, {}};
+  Chain dnat{"dnat", "nat", NF_INET_PRE_ROUTING, kPriorityDnat, {}, {}};
   for (const Forward& f : c.forwards) {
     const Field& port = f.proto == kProtoTcp ? kTcpDport : kUdpDport;
     dnat.rules.push_back(RuleBuilder()
@@ -261,7 +261,7 @@ void plan_forwards(const NatConfig& c, NatPlan& plan) {
 }
 
 void plan_full(const NatConfig& c, NatPlan& plan) {
-  Chain snat{"snat", "nat", NF_INET_POST_ROUTING, kPrioritySnat, {}};
+  Chain snat{"snat", "nat", NF_INET_POST_ROUTING, kPrioritySnat, {}, {}};
   // An unshared address: plain SNAT, every port and protocol (RFC 7596 §5.1).
   snat.rules.push_back(RuleBuilder().oifname(c.oifname).snat(c.address, 0, 0, false).build());
   plan.chains.push_back(std::move(snat));
@@ -312,7 +312,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
 
   // SNAT into the virtual pool; the ICMP echo identifier is NAT'd like a
   // port (RFC 5508 §3.1, RFC 7596 §8.2).
-  Chain snat{"snat", "nat", NF_INET_POST_ROUTING, kPrioritySnat, {}};
+  Chain snat{"snat", "nat", NF_INET_POST_ROUTING, kPrioritySnat, {}, {}};
   for (uint8_t proto : {kProtoTcp, kProtoUdp, kProtoIcmp}) {
     snat.rules.push_back(
         RuleBuilder().oifname(sw).l4proto(proto).snat(a, first, last, true).build());
@@ -320,7 +320,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
 
   // Only packets on the softwire (to or from the shared address) enter the
   // per-packet work; everything else passes the base chains with one rule.
-  Chain egress{"to_softwire", "", 0, 0, {}};
+  Chain egress{"to_softwire", "", 0, 0, {}, {}};
   // Protocols without ports cannot share the address (RFC 7618 §7.1).
   egress.rules.push_back(RuleBuilder()
                              .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
@@ -353,7 +353,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                      "icmp id", mask, kCounterEgressPort);
   }
 
-  Chain ingress{"from_softwire", "", 0, 0, {}};
+  Chain ingress{"from_softwire", "", 0, 0, {}, {}};
   // Nothing outside the set is accepted on the shared address (RFC 7596 §5.1).
   ingress.rules.push_back(RuleBuilder()
                               .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
@@ -409,7 +409,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
   // it must not reach a CPE service that happens to listen on a virtual port.
   // Only packets for the CPE itself can: the hook is input, so forwarded
   // traffic (every NAT'd flow) does not pay for it.
-  Chain guard{"guard", "filter", NF_INET_LOCAL_IN, kPriorityGuard, {}};
+  Chain guard{"guard", "filter", NF_INET_LOCAL_IN, kPriorityGuard, {}, {}};
   for (const Field& f : {kTcpDport, kUdpDport}) {
     guard.rules.push_back(RuleBuilder()
                               .iifname(sw)
@@ -422,10 +422,10 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                               .build());
   }
 
-  Chain ingress_base{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}};
+  Chain ingress_base{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}, {}};
   ingress_base.rules.push_back(
       RuleBuilder().iifname(sw).ip_addr(false, a).jump(ingress.name).build());
-  Chain egress_base{"egress", "filter", NF_INET_POST_ROUTING, kPriorityEgress, {}};
+  Chain egress_base{"egress", "filter", NF_INET_POST_ROUTING, kPriorityEgress, {}, {}};
   egress_base.rules.push_back(RuleBuilder().oifname(sw).jump(egress.name).build());
 
   // A regular chain exists before the rule that jumps to it.
@@ -447,6 +447,50 @@ const char* hook_name(uint32_t hook) {
     default:
       return "postrouting";
   }
+}
+
+// The egress rewrite (to_softwire, v2p, the egress counters) into a netdev
+// table whose base chain sits on the softwire's egress hook.
+constexpr const char* kMapVirtualToPort = "v2p";
+constexpr const char* kChainToSoftwire = "to_softwire";
+constexpr const char* kChainEgress = "egress";
+
+void move_egress_to_device(const std::string& device, NatPlan& plan) {
+  TablePart d;
+  auto take = [](auto& from, auto&& is, auto& to) {
+    for (auto it = from.begin(); it != from.end();) {
+      if (is(*it)) {
+        to.push_back(std::move(*it));
+        it = from.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  };
+  take(
+      plan.counters,
+      [](const std::string& c) { return c == kCounterEgressProtocol || c == kCounterEgressPort; },
+      d.counters);
+  take(
+      plan.maps, [](const PortMap& m) { return m.name == kMapVirtualToPort; }, d.maps);
+  std::vector<Chain> egress;
+  take(
+      plan.chains, [](const Chain& c) { return c.name == kChainToSoftwire; }, d.chains);
+  take(
+      plan.chains, [](const Chain& c) { return c.name == kChainEgress; }, egress);
+  Chain hook;
+  hook.name = kChainEgress;
+  hook.type = "filter";
+  hook.hook = NF_NETDEV_EGRESS;
+  hook.priority = 0;
+  hook.device = device;
+  Rule r;
+  r.exprs = {MetaExpr{NFT_META_PROTOCOL, kReg1}, CmpExpr{kReg1, NFT_CMP_EQ, {0x08, 0x00}},
+             VerdictExpr{NFT_JUMP, kChainToSoftwire}};
+  r.text = std::string("meta protocol ip jump ") + kChainToSoftwire;
+  hook.rules.push_back(std::move(r));
+  d.chains.push_back(std::move(hook));
+  plan.device = std::move(d);
 }
 
 }  // namespace
@@ -523,14 +567,18 @@ Result<NatPlan> plan_nat(const NatConfig& config) {
   plan.virtual_first = *first;
   plan.virtual_count = pool;
   plan_shared(config, reserved, *first, plan);
+  if (config.egress_on_device) move_egress_to_device(config.oifname, plan);
   return plan;
 }
 
-std::string NatPlan::to_text() const {
-  std::string out = "table ip " + table + " {\n";
-  for (const std::string& c : counters)
+namespace {
+
+void part_text(const std::string& family, const std::string& table, const TablePart& part,
+               std::string& out) {
+  out += "table " + family + " " + table + " {\n";
+  for (const std::string& c : part.counters)
     out += "\tcounter " + c + " {\n\t}\n";
-  for (const PortMap& m : maps) {
+  for (const PortMap& m : part.maps) {
     out += "\tmap " + m.name + " {\n\t\ttype inet_service : inet_service\n\t\tflags constant\n";
     out += "\t\telements = { " + std::to_string(m.elements.size()) + " elements";
     if (!m.elements.empty()) {
@@ -539,17 +587,30 @@ std::string NatPlan::to_text() const {
     }
     out += " }\n\t}\n";
   }
-  for (const Chain& c : chains) {
+  for (const Chain& c : part.chains) {
     out += "\tchain " + c.name + " {\n";
     if (!c.type.empty()) {
-      out += "\t\ttype " + c.type + " hook " + hook_name(c.hook) + " priority " +
-             std::to_string(c.priority) + "; policy accept;\n";
+      std::string hook = c.device.empty()
+                             ? hook_name(c.hook)
+                             : std::string(c.hook == NF_NETDEV_EGRESS ? "egress" : "ingress") +
+                                   " device \"" + c.device + "\"";
+      out += "\t\ttype " + c.type + " hook " + hook + " priority " + std::to_string(c.priority) +
+             "; policy accept;\n";
     }
     for (const Rule& r : c.rules)
       out += "\t\t" + r.text + "\n";
     out += "\t}\n";
   }
-  return out + "}\n";
+  out += "}\n";
+}
+
+}  // namespace
+
+std::string NatPlan::to_text() const {
+  std::string out;
+  part_text("ip", table, TablePart{counters, maps, chains}, out);
+  if (device) part_text("netdev", table, *device, out);
+  return out;
 }
 
 }  // namespace lwb4::nft

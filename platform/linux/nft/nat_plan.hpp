@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -106,9 +107,10 @@ struct Rule {
 struct Chain {
   std::string name;
   std::string type;   // "filter" or "nat"; "": a regular chain (no hook)
-  uint32_t hook = 0;  // NF_INET_*
+  uint32_t hook = 0;  // NF_INET_*, or NF_NETDEV_* with a device
   int32_t priority = 0;
   std::vector<Rule> rules;
+  std::string device;  // a netdev base chain's device
 };
 
 // A constant inet_service -> inet_service map with exact keys (a hash in the
@@ -144,6 +146,18 @@ struct NatConfig {
   std::vector<uint16_t> reserved;
   std::vector<Forward> forwards;  // their external ports are reserved too
   std::string table = kDefaultTable;
+  // The pool-to-set rewrite of outbound packets on the softwire's netdev
+  // egress hook instead of postrouting (NatPlan::device): it then also sees
+  // what a flowtable's fast path sends, which skips postrouting. Linux >=
+  // 5.16, and the device must exist when the plan is applied.
+  bool egress_on_device = false;
+};
+
+// Counters, maps and chains of one table.
+struct TablePart {
+  std::vector<std::string> counters;
+  std::vector<PortMap> maps;
+  std::vector<Chain> chains;
 };
 
 struct NatPlan {
@@ -156,6 +170,10 @@ struct NatPlan {
   // for a full address (plain SNAT, no confinement).
   uint16_t virtual_first = 0;
   uint32_t virtual_count = 0;
+  // With NatConfig::egress_on_device and a port set: `table netdev TABLE`
+  // with the egress counters, the v2p map, to_softwire and the base chain
+  // `egress` on the device's egress hook; the ip table then has none of them.
+  std::optional<TablePart> device;
 
   // The whole table in nft syntax (like `nft list table ip lwb4`).
   std::string to_text() const;

@@ -53,8 +53,12 @@ class BatchWriter {
 
   // A message header of `type` for the next sequence number.
   nlmsghdr* header(uint16_t type, uint16_t flags, const std::string& what) {
-    return nftnl_nlmsg_build_hdr(room(), type, NFPROTO_IPV4, flags | NLM_F_ACK, next(what));
+    return nftnl_nlmsg_build_hdr(room(), type, static_cast<uint16_t>(family_), flags | NLM_F_ACK,
+                                 next(what));
   }
+  // The family of the messages that follow (NFPROTO_IPV4 at first).
+  void set_family(uint32_t family) { family_ = family; }
+  uint32_t family() const { return family_; }
   void commit(nlmsghdr* h) { batch_.bytes.resize(used_ += h->nlmsg_len); }
   const char* table() const { return table_.c_str(); }
 
@@ -77,18 +81,20 @@ class BatchWriter {
   Batch batch_;
   size_t used_ = 0;
   uint32_t seq_;
+  uint32_t family_ = NFPROTO_IPV4;
 };
 
-TablePtr make_table(const char* name) {
+TablePtr make_table(const char* name, uint32_t family) {
   TablePtr t(nftnl_table_alloc());
   nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name);
-  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_IPV4);
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, family);
   return t;
 }
 
 void add_table_message(BatchWriter& w, uint16_t type, uint16_t flags, const char* what) {
-  TablePtr t = make_table(w.table());
-  nlmsghdr* h = w.header(type, flags, std::string("table ip ") + w.table() + what);
+  TablePtr t = make_table(w.table(), w.family());
+  const char* family = w.family() == NFPROTO_NETDEV ? "table netdev " : "table ip ";
+  nlmsghdr* h = w.header(type, flags, std::string(family) + w.table() + what);
   nftnl_table_nlmsg_build_payload(h, t.get());
   w.commit(h);
 }
@@ -196,24 +202,24 @@ void add_counter(BatchWriter& w, const std::string& name) {
   ObjPtr o(nftnl_obj_alloc());
   nftnl_obj_set_str(o.get(), NFTNL_OBJ_TABLE, w.table());
   nftnl_obj_set_str(o.get(), NFTNL_OBJ_NAME, name.c_str());
-  nftnl_obj_set_u32(o.get(), NFTNL_OBJ_FAMILY, NFPROTO_IPV4);
+  nftnl_obj_set_u32(o.get(), NFTNL_OBJ_FAMILY, w.family());
   nftnl_obj_set_u32(o.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
   nlmsghdr* h = w.header(NFT_MSG_NEWOBJ, NLM_F_CREATE, "counter " + name);
   nftnl_obj_nlmsg_build_payload(h, o.get());
   w.commit(h);
 }
 
-SetPtr make_set(const char* table, const PortMap& m, uint32_t id) {
+SetPtr make_set(const BatchWriter& w, const PortMap& m, uint32_t id) {
   SetPtr s(nftnl_set_alloc());
-  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table);
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, w.table());
   nftnl_set_set_str(s.get(), NFTNL_SET_NAME, m.name.c_str());
-  nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_IPV4);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, w.family());
   nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
   return s;
 }
 
 void add_map(BatchWriter& w, const PortMap& m, uint32_t id) {
-  SetPtr s = make_set(w.table(), m, id);
+  SetPtr s = make_set(w, m, id);
   nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, NFT_SET_MAP | NFT_SET_CONSTANT);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, kTypeInetService);
   nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, 2);
@@ -225,7 +231,7 @@ void add_map(BatchWriter& w, const PortMap& m, uint32_t id) {
   w.commit(h);
 
   for (size_t at = 0; at < m.elements.size(); at += kElementsPerMessage) {
-    SetPtr chunk = make_set(w.table(), m, id);
+    SetPtr chunk = make_set(w, m, id);
     size_t end = std::min(m.elements.size(), at + kElementsPerMessage);
     for (size_t i = at; i < end; ++i) {
       nftnl_set_elem* e = nftnl_set_elem_alloc();
@@ -249,12 +255,13 @@ void add_chain(BatchWriter& w, const Chain& c) {
   ChainPtr ch(nftnl_chain_alloc());
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TABLE, w.table());
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, c.name.c_str());
-  nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FAMILY, NFPROTO_IPV4);
+  nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FAMILY, w.family());
   if (!c.type.empty()) {
     nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, c.type.c_str());
     nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM, c.hook);
     nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, c.priority);
     nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+    if (!c.device.empty()) nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_DEV, c.device.c_str());
   }
   nlmsghdr* h = w.header(NFT_MSG_NEWCHAIN, NLM_F_CREATE, "chain " + c.name);
   nftnl_chain_nlmsg_build_payload(h, ch.get());
@@ -264,7 +271,7 @@ void add_chain(BatchWriter& w, const Chain& c) {
     RulePtr r(nftnl_rule_alloc());
     nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, w.table());
     nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.name.c_str());
-    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_IPV4);
+    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, w.family());
     for (const Expr& x : c.rules[i].exprs)
       nftnl_rule_add_expr(r.get(), std::visit(ExprEncoder{}, x));
     nlmsghdr* rh = w.header(
@@ -312,27 +319,45 @@ Verdict parse_error(const nlmsghdr* h) {
 
 }  // namespace
 
-Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq) {
-  BatchWriter w(plan.table, first_seq);
-  // Add, delete, add: the delete never fails, and the swap is one
-  // transaction.
+namespace {
+
+// Add, delete, add: the delete never fails, and the swap is one
+// transaction. An empty `part` only deletes the table.
+void replace_table(BatchWriter& w, const TablePart* part) {
   add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE, " (ensure)");
   add_table_message(w, NFT_MSG_DELTABLE, 0, " (delete)");
+  if (!part) return;
   add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "");
-  for (const std::string& c : plan.counters)
+  for (const std::string& c : part->counters)
     add_counter(w, c);
   uint32_t id = 1;
-  for (const PortMap& m : plan.maps)
+  for (const PortMap& m : part->maps)
     add_map(w, m, id++);
-  for (const Chain& c : plan.chains)
+  for (const Chain& c : part->chains)
     add_chain(w, c);
+}
+
+}  // namespace
+
+Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq, bool device_table_exists) {
+  BatchWriter w(plan.table, first_seq);
+  TablePart ip{plan.counters, plan.maps, plan.chains};
+  replace_table(w, &ip);
+  if (plan.device || device_table_exists) {
+    w.set_family(NFPROTO_NETDEV);
+    replace_table(w, plan.device ? &*plan.device : nullptr);
+  }
   return w.finish();
 }
 
-Result<Batch> encode_remove(const std::string& table, uint32_t first_seq) {
+Result<Batch> encode_remove(const std::string& table, uint32_t first_seq,
+                            bool device_table_exists) {
   BatchWriter w(table, first_seq);
-  add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE, " (ensure)");
-  add_table_message(w, NFT_MSG_DELTABLE, 0, " (delete)");
+  replace_table(w, nullptr);
+  if (device_table_exists) {
+    w.set_family(NFPROTO_NETDEV);
+    replace_table(w, nullptr);
+  }
   return w.finish();
 }
 
@@ -392,14 +417,16 @@ Status send_batch(const Batch& batch) {
   return {};
 }
 
-Status apply_plan(const NatPlan& plan) {
-  Result<Batch> batch = encode_replace(plan, static_cast<uint32_t>(::getpid()) << 12);
+Status apply_plan(const NatPlan& plan, bool device_table_exists) {
+  Result<Batch> batch =
+      encode_replace(plan, static_cast<uint32_t>(::getpid()) << 12, device_table_exists);
   if (!batch) return batch.error();
   return send_batch(*batch);
 }
 
-Status remove_table(const std::string& table) {
-  Result<Batch> batch = encode_remove(table, static_cast<uint32_t>(::getpid()) << 12);
+Status remove_table(const std::string& table, bool device_table_exists) {
+  Result<Batch> batch =
+      encode_remove(table, static_cast<uint32_t>(::getpid()) << 12, device_table_exists);
   if (!batch) return batch.error();
   return send_batch(*batch);
 }
@@ -420,6 +447,8 @@ int on_counter(const nlmsghdr* h, void* data) {
   auto* dump = static_cast<CounterDump*>(data);
   if (nftnl_obj_get_u32(o.get(), NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER) return MNL_CB_OK;
   if (dump->table != nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE)) return MNL_CB_OK;
+  uint32_t family = nftnl_obj_get_u32(o.get(), NFTNL_OBJ_FAMILY);
+  if (family != NFPROTO_IPV4 && family != NFPROTO_NETDEV) return MNL_CB_OK;
   dump->counters.emplace_back(nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME),
                               nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS));
   return MNL_CB_OK;
@@ -435,7 +464,9 @@ Result<std::vector<std::pair<std::string, uint64_t>>> read_counters(const std::s
   }
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   uint32_t seq = static_cast<uint32_t>(::getpid()) << 12;
-  nlmsghdr* h = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETOBJ, NFPROTO_IPV4, NLM_F_DUMP, seq);
+  // Both families: the egress counters are in the netdev table when there
+  // is one (NatPlan::device).
+  nlmsghdr* h = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETOBJ, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
   ObjPtr filter(nftnl_obj_alloc());
   nftnl_obj_set_str(filter.get(), NFTNL_OBJ_TABLE, table.c_str());
   nftnl_obj_set_u32(filter.get(), NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
@@ -478,8 +509,7 @@ const char* family_name(uint32_t family) {
 }
 
 struct FlowtableDump {
-  const std::string& device;
-  std::vector<std::string> holding;
+  std::vector<std::string> names;
 };
 
 int on_flowtable(const nlmsghdr* h, void* data) {
@@ -488,20 +518,17 @@ int on_flowtable(const nlmsghdr* h, void* data) {
   if (!ft || nftnl_flowtable_nlmsg_parse(h, ft.get()) < 0) return MNL_CB_OK;
   if (!nftnl_flowtable_is_set(ft.get(), NFTNL_FLOWTABLE_DEVICES)) return MNL_CB_OK;
   const char* const* devices = nftnl_flowtable_get_array(ft.get(), NFTNL_FLOWTABLE_DEVICES);
-  for (size_t i = 0; devices && devices[i]; ++i) {
-    if (dump->device != devices[i]) continue;
-    dump->holding.push_back(
-        std::string(family_name(nftnl_flowtable_get_u32(ft.get(), NFTNL_FLOWTABLE_FAMILY))) + " " +
-        nftnl_flowtable_get_str(ft.get(), NFTNL_FLOWTABLE_TABLE) + " " +
-        nftnl_flowtable_get_str(ft.get(), NFTNL_FLOWTABLE_NAME));
-    break;
-  }
+  if (!devices || !devices[0]) return MNL_CB_OK;
+  dump->names.push_back(
+      std::string(family_name(nftnl_flowtable_get_u32(ft.get(), NFTNL_FLOWTABLE_FAMILY))) + " " +
+      nftnl_flowtable_get_str(ft.get(), NFTNL_FLOWTABLE_TABLE) + " " +
+      nftnl_flowtable_get_str(ft.get(), NFTNL_FLOWTABLE_NAME));
   return MNL_CB_OK;
 }
 
 }  // namespace
 
-Result<std::vector<std::string>> flowtables_with_device(const std::string& device) {
+Result<std::vector<std::string>> flowtables_with_devices() {
   SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
   if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
   if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -514,7 +541,7 @@ Result<std::vector<std::string>> flowtables_with_device(const std::string& devic
   if (mnl_socket_sendto(sock.get(), h, h->nlmsg_len) < 0) {
     return make_error("listing the nftables flowtables: %s", std::strerror(errno));
   }
-  FlowtableDump dump{device, {}};
+  FlowtableDump dump;
   uint32_t portid = mnl_socket_get_portid(sock.get());
   for (;;) {
     ssize_t n = mnl_socket_recvfrom(sock.get(), buf.data(), buf.size());
@@ -527,7 +554,7 @@ Result<std::vector<std::string>> flowtables_with_device(const std::string& devic
       return make_error("listing the nftables flowtables: %s", std::strerror(errno));
     }
   }
-  return dump.holding;
+  return dump.names;
 }
 
 }  // namespace lwb4::nft

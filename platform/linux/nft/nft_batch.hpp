@@ -22,26 +22,33 @@ struct Batch {
   uint32_t first_seq = 0;
 };
 
-// The whole table replaced by `plan`.
-Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq);
-// The table removed (succeeds when it does not exist).
-Result<Batch> encode_remove(const std::string& table, uint32_t first_seq);
+// The whole table replaced by `plan`, and its netdev table (NatPlan::device)
+// created, replaced or, when `device_table_exists` and the plan has none,
+// deleted, in the same transaction. Without either the batch leaves the
+// netdev family alone (a kernel may lack it).
+Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq,
+                             bool device_table_exists = false);
+// The table removed (succeeds when it does not exist), and its netdev table
+// when `device_table_exists`.
+Result<Batch> encode_remove(const std::string& table, uint32_t first_seq,
+                            bool device_table_exists = false);
 
 // Sends a batch and collects the kernel's verdict on every message; the
 // error names the message and the kernel's reason.
 Status send_batch(const Batch& batch);
 
-Status apply_plan(const NatPlan& plan);
+Status apply_plan(const NatPlan& plan, bool device_table_exists = false);
 
 // The packet counts of the table's named counters; empty when the table
 // does not exist.
 Result<std::vector<std::pair<std::string, uint64_t>>> read_counters(const std::string& table);
-Status remove_table(const std::string& table = kDefaultTable);
+Status remove_table(const std::string& table = kDefaultTable, bool device_table_exists = false);
 
-// The flowtables (any family) that hold `device`, as "FAMILY TABLE NAME"
-// ("inet fw4 ft"). A flow such a flowtable offloads leaves through its fast
-// path, past the postrouting hook where the pool port is rewritten into the
-// set (docs/design.md, "software flow offloading").
-Result<std::vector<std::string>> flowtables_with_device(const std::string& device);
+// The flowtables (any family) with at least one device, as "FAMILY TABLE
+// NAME" ("inet fw4 ft"). Any of them can offload flows to the softwire: a
+// flowtable on the LAN device alone already sends LAN-to-softwire packets
+// through its fast path, past the postrouting hook (docs/design.md,
+// "software flow offloading").
+Result<std::vector<std::string>> flowtables_with_devices();
 
 }  // namespace lwb4::nft

@@ -1,14 +1,20 @@
 #include "nft/nft_state_sink.hpp"
 
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "nft/conntrack_flush.hpp"
+#include "nft/netlink_attrs.hpp"
 #include "nft/nft_batch.hpp"
 
 namespace lwb4::platform {
@@ -42,6 +48,32 @@ Error nat_error(const Error& e) {
   return make_error("nat: %s", e.reason().c_str());
 }
 
+// IFLA_IFNAME of an RTM_NEWLINK/RTM_DELLINK message; "" without one.
+std::string link_name(const nlmsghdr* h) {
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) return {};
+  std::string name;
+  nft::for_each_attr(h, sizeof(ifinfomsg), [&](const nlattr* a) {
+    if (mnl_attr_get_type(a) == IFLA_IFNAME && mnl_attr_get_payload_len(a) > 0) {
+      const char* s = static_cast<const char*>(mnl_attr_get_payload(a));
+      name.assign(s, strnlen(s, mnl_attr_get_payload_len(a)));
+    }
+  });
+  return name;
+}
+
+// A non-blocking rtnetlink socket on RTNLGRP_LINK.
+Result<UniqueFd> open_link_watch() {
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE));
+  if (!fd.valid()) return make_error("nat: link watch socket: %s", std::strerror(errno));
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  local.nl_groups = RTMGRP_LINK;
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) < 0) {
+    return make_error("nat: link watch bind: %s", std::strerror(errno));
+  }
+  return fd;
+}
+
 }  // namespace
 
 NftStateSink::Settings NftStateSink::settings_from(const DaemonConfig& config) {
@@ -67,7 +99,9 @@ Result<std::unique_ptr<NftStateSink>> NftStateSink::open(Settings settings,
   if (!epoll.valid()) return make_error("epoll_create1: %s", std::strerror(errno));
   UniqueFd timer(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
   if (!timer.valid()) return make_error("timerfd_create: %s", std::strerror(errno));
-  for (int fd : {monitor->fd(), timer.get()}) {
+  auto links = open_link_watch();
+  if (!links) return links.error();
+  for (int fd : {monitor->fd(), timer.get(), links->get()}) {
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.fd = fd;
@@ -77,17 +111,19 @@ Result<std::unique_ptr<NftStateSink>> NftStateSink::open(Settings settings,
   }
   return std::unique_ptr<NftStateSink>(new NftStateSink(std::move(settings), std::move(inner), log,
                                                         std::move(*monitor), std::move(epoll),
-                                                        std::move(timer)));
+                                                        std::move(timer), std::move(*links)));
 }
 
 NftStateSink::NftStateSink(Settings settings, std::unique_ptr<StateSink> inner, Logger& log,
-                           nft::TableMonitor monitor, UniqueFd epoll, UniqueFd timer)
+                           nft::TableMonitor monitor, UniqueFd epoll, UniqueFd timer,
+                           UniqueFd links)
     : settings_(std::move(settings)),
       inner_(std::move(inner)),
       log_(log),
       monitor_(std::move(monitor)),
       epoll_(std::move(epoll)),
-      timer_(std::move(timer)) {}
+      timer_(std::move(timer)),
+      links_(std::move(links)) {}
 
 NftStateSink::~NftStateSink() = default;
 
@@ -97,6 +133,10 @@ Result<nft::NatPlan> NftStateSink::plan_for(const client::DesiredState& state) {
   config.ports = state.ports;
   config.oifname = settings_.softwire;
   config.table = settings_.table;
+  // The netdev chain needs the device; before it exists (the first apply
+  // creates it after the table) the rewrite stays at postrouting.
+  config.egress_on_device = !offloading_.empty() && !device_unsupported_ &&
+                            if_nametoindex(settings_.softwire.c_str()) != 0;
 
   std::vector<uint16_t> reserved;
   size_t outside = 0;
@@ -138,21 +178,42 @@ Result<nft::NatPlan> NftStateSink::plan_for(const client::DesiredState& state) {
   return nft::plan_nat(config);
 }
 
+Status NftStateSink::install(nft::NatPlan plan, const client::DesiredState& state) {
+  Status st = nft::apply_plan(plan, device_table_);
+  if (!st && plan.device) {
+    bool gone = if_nametoindex(settings_.softwire.c_str()) == 0;
+    if (!gone) device_unsupported_ = true;
+    log_.logf(LogLevel::kError,
+              "nat: the rewrite on the netdev egress hook of %s: %s; rewriting at postrouting%s",
+              settings_.softwire.c_str(), st.error().reason().c_str(),
+              gone ? " (the device is gone)" : ", which flows a flowtable offloads skip");
+    auto fallback = plan_for(state);
+    if (!fallback) return fallback.error();
+    plan = std::move(*fallback);
+    st = nft::apply_plan(plan, device_table_);
+  }
+  if (!st) return st;
+  device_table_ = plan.device.has_value();
+  plan_ = std::move(plan);
+  state_ = state;
+  lost_in_a_row_ = 0;
+  return {};
+}
+
 Status NftStateSink::apply(const client::DesiredState& state) {
   auto plan = plan_for(state);
   if (!plan) return nat_error(plan.error());
-  if (auto st = nft::apply_plan(*plan); !st) return nat_error(st.error());
-  if (plan->virtual_count == 0) {
-    log_.logf(LogLevel::kInfo, "nat: table ip %s on %s: plain SNAT to %s", plan->table.c_str(),
+  if (auto st = install(std::move(*plan), state); !st) return nat_error(st.error());
+  const char* where = plan_->device ? " (rewrite on the netdev egress hook)" : "";
+  if (plan_->virtual_count == 0) {
+    log_.logf(LogLevel::kInfo, "nat: table ip %s on %s: plain SNAT to %s", plan_->table.c_str(),
               settings_.softwire.c_str(), state.ipv4.to_string().c_str());
   } else {
-    log_.logf(LogLevel::kInfo, "nat: table ip %s on %s: %s, pool %u-%u (%u ports)",
-              plan->table.c_str(), settings_.softwire.c_str(), state.ports.describe().c_str(),
-              plan->virtual_first, plan->virtual_first + plan->virtual_count - 1,
-              plan->virtual_count);
+    log_.logf(LogLevel::kInfo, "nat: table ip %s on %s: %s, pool %u-%u (%u ports)%s",
+              plan_->table.c_str(), settings_.softwire.c_str(), state.ports.describe().c_str(),
+              plan_->virtual_first, plan_->virtual_first + plan_->virtual_count - 1,
+              plan_->virtual_count, where);
   }
-  plan_ = std::move(*plan);
-  lost_in_a_row_ = 0;
   // RFC 7596 §5.1: NAPT state of the old address or port set must go.
   if (binding_ && (binding_->address != state.ipv4 || binding_->ports != state.ports)) {
     flush_binding(*binding_);
@@ -166,8 +227,12 @@ Status NftStateSink::apply(const client::DesiredState& state) {
 Status NftStateSink::withdraw(std::string_view reason) {
   if (auto st = inner_->withdraw(reason); !st) return st;
   plan_.reset();
+  state_.reset();
   offloading_.clear();
-  if (auto st = nft::remove_table(settings_.table); !st) return nat_error(st.error());
+  if (auto st = nft::remove_table(settings_.table, device_table_); !st) {
+    return nat_error(st.error());
+  }
+  device_table_ = false;
   log_.logf(LogLevel::kInfo, "nat: table ip %s removed", settings_.table.c_str());
   if (binding_) flush_binding(*binding_);
   binding_.reset();
@@ -188,8 +253,8 @@ void NftStateSink::flush_binding(const Binding& old) {
 }
 
 void NftStateSink::on_watch_readable() {
-  epoll_event events[2];
-  int n = epoll_wait(epoll_.get(), events, 2, 0);
+  epoll_event events[3];
+  int n = epoll_wait(epoll_.get(), events, 3, 0);
   for (int i = 0; i < n; ++i) {
     if (events[i].data.fd == timer_.get()) {
       uint64_t expirations;
@@ -197,6 +262,8 @@ void NftStateSink::on_watch_readable() {
         log_.logf(LogLevel::kWarning, "nat: restore timer: %s", std::strerror(errno));
       }
       if (restore_pending_) restore();
+    } else if (events[i].data.fd == links_.get()) {
+      on_links();
     } else {
       on_monitor();
     }
@@ -253,8 +320,8 @@ void NftStateSink::on_monitor() {
 void NftStateSink::restore() {
   restore_pending_ = false;
   last_restore_ms_ = monotonic_ms();
-  if (!plan_) return;
-  if (auto st = nft::apply_plan(*plan_); !st) {
+  if (!plan_ || !state_) return;
+  if (auto st = install(*plan_, *state_); !st) {
     log_.logf(LogLevel::kError, "nat: restoring table ip %s: %s", settings_.table.c_str(),
               st.error().reason().c_str());
     return;
@@ -264,31 +331,76 @@ void NftStateSink::restore() {
             settings_.table.c_str(), static_cast<unsigned long long>(restored_));
 }
 
+void NftStateSink::on_links() {
+  bool ours = false;
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  for (;;) {
+    ssize_t n = ::recv(links_.get(), buf.data(), buf.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {  // lost some: maybe the softwire's
+        ours = true;
+        continue;
+      }
+      break;  // EAGAIN: all read
+    }
+    const auto* h = reinterpret_cast<const nlmsghdr*>(buf.data());
+    int len = static_cast<int>(n);
+    for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+      if (h->nlmsg_type != RTM_NEWLINK && h->nlmsg_type != RTM_DELLINK) continue;
+      if (link_name(h) == settings_.softwire) ours = true;
+    }
+  }
+  if (ours) check_flowtables();
+}
+
 void NftStateSink::check_flowtables() {
   std::vector<std::string> now;
   // A full address is plain SNAT, which conntrack applies on the fast path
   // too; only the port rewrite of a set is skipped there.
   if (plan_ && plan_->virtual_count > 0) {
-    auto holding = nft::flowtables_with_device(settings_.softwire);
-    if (!holding) {
-      log_.logf(LogLevel::kWarning, "nat: %s", holding.error().reason().c_str());
+    auto listed = nft::flowtables_with_devices();
+    if (!listed) {
+      log_.logf(LogLevel::kWarning, "nat: %s", listed.error().reason().c_str());
       return;
     }
-    now = std::move(*holding);
+    now = std::move(*listed);
   }
-  if (now == offloading_) return;
   for (const std::string& f : now) {
     if (std::find(offloading_.begin(), offloading_.end(), f) != offloading_.end()) continue;
-    log_.logf(LogLevel::kError,
-              "nat: flowtable %s holds %s: the flows it offloads skip the postrouting hook where "
-              "the pool port is rewritten into the set, and leave with ports outside it; turn flow "
-              "offloading off (firewall4: flow_offloading) or keep %s out of the flowtable",
-              f.c_str(), settings_.softwire.c_str(), settings_.softwire.c_str());
+    if (device_unsupported_) {
+      log_.logf(LogLevel::kError,
+                "nat: flowtable %s can offload flows to %s, whose fast path skips the "
+                "postrouting hook where the pool port is rewritten into the set: they leave with "
+                "ports outside it; turn flow offloading off (firewall4: flow_offloading)",
+                f.c_str(), settings_.softwire.c_str());
+    } else {
+      log_.logf(LogLevel::kNotice,
+                "nat: flowtable %s can offload flows to %s; its fast path skips postrouting, so "
+                "the rewrite into the port set goes on the softwire's netdev egress hook",
+                f.c_str(), settings_.softwire.c_str());
+    }
   }
-  if (now.empty()) {
-    log_.logf(LogLevel::kNotice, "nat: no flowtable holds %s any more", settings_.softwire.c_str());
+  if (now.empty() && !offloading_.empty()) {
+    log_.logf(LogLevel::kNotice, "nat: no flowtable any more");
   }
   offloading_ = std::move(now);
+  // Also without a change of flowtables: the softwire may have come or gone.
+  if (!state_ || !plan_) return;
+  auto plan = plan_for(*state_);
+  if (!plan) {
+    log_.logf(LogLevel::kError, "nat: %s", plan.error().reason().c_str());
+    return;
+  }
+  if (plan->device.has_value() == plan_->device.has_value()) return;
+  bool to_device = plan->device.has_value();
+  if (auto st = install(std::move(*plan), *state_); !st) {
+    log_.logf(LogLevel::kError, "nat: %s", st.error().reason().c_str());
+    return;
+  }
+  log_.logf(LogLevel::kNotice, "nat: the rewrite into the port set is %s",
+            to_device && plan_->device ? "on the netdev egress hook of the softwire now"
+                                       : "at postrouting again");
 }
 
 void NftStateSink::fill_status(DaemonStatus& status) const {
@@ -309,6 +421,7 @@ void NftStateSink::fill_status(DaemonStatus& status) const {
   n.restored = restored_;
   n.conntrack_flushed = flushed_;
   n.offloading_flowtables = offloading_;
+  n.rewrite_on_device = plan_ && plan_->device.has_value();
   status.nat = std::move(n);
 }
 

@@ -13,6 +13,16 @@
 // While a state is applied, a foreign change to the table (another
 // process's nf_tables transaction touching it) restores the table within a
 // fraction of a second, at most kRestoreInterval apart.
+//
+// Software flow offloading: while a flowtable holds the softwire (listed
+// after each apply, on every flowtable change and on every change of the
+// softwire's link), the pool-to-set rewrite of outbound packets moves from
+// postrouting, which the flowtable's fast path skips, to the softwire's
+// netdev egress hook (`table netdev NAME`, the same batch as the ip table);
+// when no flowtable holds it any more, back. Deleting the device takes a
+// netdev chain with it, and the flowtable loses the device too: the link
+// watch then puts the rewrite back at postrouting before the softwire
+// returns.
 #pragma once
 
 #include <memory>
@@ -58,13 +68,17 @@ class NftStateSink final : public StateSink {
   };
 
   NftStateSink(Settings settings, std::unique_ptr<StateSink> inner, Logger& log,
-               nft::TableMonitor monitor, UniqueFd epoll, UniqueFd timer);
+               nft::TableMonitor monitor, UniqueFd epoll, UniqueFd timer, UniqueFd links);
   // The plan for `state`: forwards outside the set are left out (and
   // logged), reserved ports outside it ignored.
   Result<nft::NatPlan> plan_for(const client::DesiredState& state);
   void flush_binding(const Binding& old);
   void on_monitor();
   void restore();
+  // Applies `plan`; a plan with the netdev egress chain that the kernel
+  // refuses falls back to the postrouting one.
+  Status install(nft::NatPlan plan, const client::DesiredState& state);
+  void on_links();
   // Which flowtables hold the softwire; logs a change.
   void check_flowtables();
 
@@ -74,6 +88,7 @@ class NftStateSink final : public StateSink {
   nft::TableMonitor monitor_;
   UniqueFd epoll_;  // the monitor socket and the restore timer
   UniqueFd timer_;
+  UniqueFd links_;                    // rtnetlink RTNLGRP_LINK: the softwire's link changes
   std::optional<nft::NatPlan> plan_;  // what the kernel should have
   std::optional<Binding> binding_;
   std::vector<NatStatus::Forward> forward_status_;
@@ -83,7 +98,10 @@ class NftStateSink final : public StateSink {
   int64_t last_restore_ms_ = -1'000'000;
   uint64_t restored_ = 0;
   uint64_t flushed_ = 0;
-  std::vector<std::string> offloading_;  // flowtables holding the softwire
+  std::vector<std::string> offloading_;        // flowtables holding the softwire
+  std::optional<client::DesiredState> state_;  // what plan_ was made for
+  bool device_table_ = false;                  // our netdev table is in the kernel
+  bool device_unsupported_ = false;            // the kernel refused a netdev egress chain
 };
 
 }  // namespace lwb4::platform

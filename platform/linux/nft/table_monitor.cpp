@@ -104,7 +104,7 @@ Result<ForeignChange> TableMonitor::read() {
           type == NFT_MSG_DELTABLE) {
         out.flowtables = true;
       }
-      if (g->nfgen_family != NFPROTO_IPV4) continue;
+      if (g->nfgen_family != NFPROTO_IPV4 && g->nfgen_family != NFPROTO_NETDEV) continue;
       for_each_attr(h, sizeof(nfgenmsg), [&](const nlattr* a) {
         if (mnl_attr_get_type(a) != kTableNameAttr) return;
         const char* s = static_cast<const char*>(mnl_attr_get_payload(a));

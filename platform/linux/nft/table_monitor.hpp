@@ -31,7 +31,8 @@ class TableMonitor {
 
   int fd() const;
   // Reads every pending notification (non-blocking). A transaction counts
-  // as foreign when it touched `table ip NAME` and its NFT_MSG_NEWGEN names
+  // as foreign when it touched `table ip NAME` (or `table netdev NAME`) and
+  // its NFT_MSG_NEWGEN names
   // a process other than this one.
   Result<ForeignChange> read();
 

@@ -84,3 +84,50 @@ TEST(NftKernel, ConntrackFlushOfAnEmptyTable) {
 
 }  // namespace
 }  // namespace lwb4::nft
+
+namespace lwb4::nft {
+namespace {
+
+TEST(NftKernel, EgressRewriteOnTheDeviceAndBack) {
+  platform::testing::ScopedNetns ns;
+  if (!ns.ok()) GTEST_SKIP() << "no network namespace (needs CAP_SYS_ADMIN)";
+  if (std::system("command -v nft >/dev/null 2>&1") != 0) GTEST_SKIP() << "no nft(8)";
+  if (std::system("ip link add sw0 type veth peer name sw1 2>/dev/null") != 0) {
+    GTEST_SKIP() << "no veth";
+  }
+  NatPlan ip = sample_plan();
+  NatConfig c;
+  c.address = Ipv4Address{{192, 0, 2, 2}};
+  c.ports = *PortSet::create(6, 6, 52);
+  c.oifname = "sw0";
+  c.egress_on_device = true;
+  auto dev = plan_nat(c);
+  ASSERT_TRUE(dev.ok());
+  ASSERT_TRUE(apply_plan(ip).ok());
+
+  // ip -> netdev in one batch: the postrouting chain goes, the egress hook comes.
+  Status st = apply_plan(*dev, false);
+  if (!st.ok() && st.error().reason().find("egress") != std::string::npos) {
+    GTEST_SKIP() << "no netdev egress hook: " << st.error().reason();
+  }
+  ASSERT_TRUE(st.ok()) << st.error().reason();
+  EXPECT_EQ(
+      std::system("nft list chain netdev lwb4 egress | grep -qF 'hook egress device \"sw0\"'"), 0);
+  EXPECT_NE(std::system("nft list chain ip lwb4 egress >/dev/null 2>&1"), 0);
+  auto counters = read_counters("lwb4");
+  ASSERT_TRUE(counters.ok()) << counters.error().reason();
+  EXPECT_EQ(counters->size(), 3u);  // two in the netdev table, one in the ip table
+
+  // netdev -> ip: the netdev table is deleted in the same batch.
+  ASSERT_TRUE(apply_plan(ip, true).ok());
+  EXPECT_NE(std::system("nft list table netdev lwb4 >/dev/null 2>&1"), 0);
+  EXPECT_EQ(std::system("nft list chain ip lwb4 egress >/dev/null 2>&1"), 0);
+
+  ASSERT_TRUE(apply_plan(*dev, false).ok());
+  ASSERT_TRUE(remove_table("lwb4", true).ok());
+  EXPECT_NE(std::system("nft list table netdev lwb4 >/dev/null 2>&1"), 0);
+  EXPECT_NE(std::system("nft list table ip lwb4 >/dev/null 2>&1"), 0);
+}
+
+}  // namespace
+}  // namespace lwb4::nft

@@ -430,3 +430,67 @@ TEST(NatPlan, TableName) {
 
 }  // namespace
 }  // namespace lwb4::nft
+
+namespace lwb4::nft {
+namespace {
+
+bool has_chain(const std::vector<Chain>& chains, const std::string& name) {
+  return std::any_of(chains.begin(), chains.end(), [&](const Chain& c) { return c.name == name; });
+}
+
+TEST(NatPlan, EgressOnTheDeviceMovesTheRewriteToANetdevTable) {
+  NatConfig c = config(must_set(6, 6, 52));
+  NatPlan ip = must_plan(c);
+  EXPECT_FALSE(ip.device.has_value());
+  c.egress_on_device = true;
+  NatPlan p = must_plan(c);
+  ASSERT_TRUE(p.device.has_value());
+  // The ip table keeps SNAT, the ingress map and the guard...
+  EXPECT_TRUE(has_chain(p.chains, "snat"));
+  EXPECT_TRUE(has_chain(p.chains, "ingress"));
+  EXPECT_TRUE(has_chain(p.chains, "from_softwire"));
+  EXPECT_TRUE(has_chain(p.chains, "guard"));
+  ASSERT_EQ(p.maps.size(), 1u);
+  EXPECT_EQ(p.maps[0].name, "p2v");
+  EXPECT_EQ(p.counters, std::vector<std::string>{kCounterInbound});
+  // ...the netdev table has the egress rewrite, unchanged, behind one base
+  // chain on the device's egress hook.
+  EXPECT_FALSE(has_chain(p.chains, "to_softwire"));
+  EXPECT_FALSE(has_chain(p.chains, "egress"));
+  const TablePart& d = *p.device;
+  ASSERT_EQ(d.maps.size(), 1u);
+  EXPECT_EQ(d.maps[0].name, "v2p");
+  ASSERT_NE(port_map(ip, "v2p"), nullptr);
+  EXPECT_EQ(d.maps[0].elements, port_map(ip, "v2p")->elements);
+  EXPECT_EQ(d.counters, (std::vector<std::string>{kCounterEgressProtocol, kCounterEgressPort}));
+  ASSERT_EQ(d.chains.size(), 2u);
+  EXPECT_EQ(d.chains[0].name, "to_softwire");
+  const Chain* old_rules = nullptr;
+  for (const Chain& ch : ip.chains)
+    if (ch.name == "to_softwire") old_rules = &ch;
+  ASSERT_NE(old_rules, nullptr);
+  ASSERT_EQ(d.chains[0].rules.size(), old_rules->rules.size());
+  for (size_t i = 0; i < old_rules->rules.size(); ++i)
+    EXPECT_EQ(d.chains[0].rules[i].text, old_rules->rules[i].text);
+  const Chain& hook = d.chains[1];
+  EXPECT_EQ(hook.name, "egress");
+  EXPECT_EQ(hook.type, "filter");
+  EXPECT_EQ(hook.hook, static_cast<uint32_t>(NF_NETDEV_EGRESS));
+  EXPECT_EQ(hook.device, "sw0");
+  ASSERT_EQ(hook.rules.size(), 1u);
+  EXPECT_EQ(hook.rules[0].text, "meta protocol ip jump to_softwire");
+  std::string text = p.to_text();
+  EXPECT_NE(text.find("table netdev lwb4 {"), std::string::npos) << text;
+  EXPECT_NE(text.find("type filter hook egress device \"sw0\" priority 0; policy accept;"),
+            std::string::npos)
+      << text;
+}
+
+TEST(NatPlan, EgressOnTheDeviceLeavesAFullAddressAlone) {
+  NatConfig c = config(PortSet::full());
+  c.egress_on_device = true;
+  EXPECT_FALSE(must_plan(c).device.has_value());
+}
+
+}  // namespace
+}  // namespace lwb4::nft

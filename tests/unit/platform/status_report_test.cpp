@@ -97,7 +97,7 @@ TEST(StatusJson, Nat) {
                    "{\"forward\":\"udp:80:198.51.100.2:80\",\"active\":false}],"
                    "\"dropped\":{\"egress_protocol_dropped\":5,\"inbound_dropped\":7},"
                    "\"restored\":2,\"conntrack_flushed\":40,"
-                   "\"offloading_flowtables\":[\"inet fw4 ft\"]}"),
+                   "\"offloading_flowtables\":[\"inet fw4 ft\"],\"rewrite_hook\":\"postrouting\"}"),
             std::string::npos)
       << j;
   std::string t = status_text(s);
