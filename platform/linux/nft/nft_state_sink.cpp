@@ -196,7 +196,6 @@ Status NftStateSink::install(nft::NatPlan plan, const client::DesiredState& stat
   device_table_ = plan.device.has_value();
   plan_ = std::move(plan);
   state_ = state;
-  lost_in_a_row_ = 0;
   return {};
 }
 
@@ -204,6 +203,7 @@ Status NftStateSink::apply(const client::DesiredState& state) {
   auto plan = plan_for(state);
   if (!plan) return nat_error(plan.error());
   if (auto st = install(std::move(*plan), state); !st) return nat_error(st.error());
+  lost_in_a_row_ = 0;
   const char* where = plan_->device ? " (rewrite on the netdev egress hook)" : "";
   if (plan_->virtual_count == 0) {
     log_.logf(LogLevel::kInfo, "nat: table ip %s on %s: plain SNAT to %s", plan_->table.c_str(),
