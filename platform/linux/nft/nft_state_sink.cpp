@@ -133,10 +133,7 @@ Result<nft::NatPlan> NftStateSink::plan_for(const client::DesiredState& state) {
   config.ports = state.ports;
   config.oifname = settings_.softwire;
   config.table = settings_.table;
-  // The netdev chain needs the device; before it exists (the first apply
-  // creates it after the table) the rewrite stays at postrouting.
-  config.egress_on_device = !offloading_.empty() && !device_unsupported_ &&
-                            if_nametoindex(settings_.softwire.c_str()) != 0;
+  config.egress_on_device = wants_device();
 
   std::vector<uint16_t> reserved;
   size_t outside = 0;
@@ -176,6 +173,13 @@ Result<nft::NatPlan> NftStateSink::plan_for(const client::DesiredState& state) {
   reserved.erase(std::unique(reserved.begin(), reserved.end()), reserved.end());
   reserved_ = state.ports.is_full() ? std::vector<PortRange>{} : to_ranges(reserved);
   return nft::plan_nat(config);
+}
+
+bool NftStateSink::wants_device() const {
+  // The netdev chain needs the device; before it exists (the first apply
+  // creates it after the table) the rewrite stays at postrouting.
+  return !offloading_.empty() && !device_unsupported_ &&
+         if_nametoindex(settings_.softwire.c_str()) != 0;
 }
 
 Status NftStateSink::install(nft::NatPlan plan, const client::DesiredState& state) {
@@ -386,14 +390,14 @@ void NftStateSink::check_flowtables() {
   }
   offloading_ = std::move(now);
   // Also without a change of flowtables: the softwire may have come or gone.
-  if (!state_ || !plan_) return;
+  if (!state_ || !plan_ || plan_->virtual_count == 0) return;
+  bool to_device = wants_device();
+  if (to_device == plan_->device.has_value()) return;
   auto plan = plan_for(*state_);
   if (!plan) {
     log_.logf(LogLevel::kError, "nat: %s", plan.error().reason().c_str());
     return;
   }
-  if (plan->device.has_value() == plan_->device.has_value()) return;
-  bool to_device = plan->device.has_value();
   if (auto st = install(std::move(*plan), *state_); !st) {
     log_.logf(LogLevel::kError, "nat: %s", st.error().reason().c_str());
     return;

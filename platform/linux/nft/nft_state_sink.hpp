@@ -75,6 +75,9 @@ class NftStateSink final : public StateSink {
   void flush_binding(const Binding& old);
   void on_monitor();
   void restore();
+  // The outbound rewrite belongs on the softwire's netdev egress hook: a
+  // a flowtable exists, the kernel has not refused the hook, the device exists.
+  bool wants_device() const;
   // Applies `plan`; a plan with the netdev egress chain that the kernel
   // refuses falls back to the postrouting one.
   Status install(nft::NatPlan plan, const client::DesiredState& state);
