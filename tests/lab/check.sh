@@ -2,6 +2,7 @@
 #   check "what" CMD...    one assertion: PASS/FAIL line, counted
 #   wait_for SECONDS CMD...  polls CMD every 0.2 s until it succeeds
 #   check_summary          prints "N passed, M failed"; false if any failed
+#   equals GOT WANT        true when equal, else prints both
 # shellcheck shell=bash
 passed=0
 failed=0
@@ -26,6 +27,12 @@ wait_for() {
     sleep 0.2
   done
   return 1
+}
+equals() {
+  [ "$1" = "$2" ] || {
+    echo "    got '$1', want '$2'"
+    return 1
+  }
 }
 check_summary() {
   echo "$passed passed, $failed failed"

@@ -60,7 +60,6 @@ st() {
   status_json | "$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($1)" 2>/dev/null
 }
 bound() { [ "$(st 's["state"]')" = BOUND ]; }
-equals() { [ "$1" = "$2" ] || { echo "    got '$1', want '$2'"; return 1; }; }
 event_count() { grep -c "^$1 " "$events" || true; }
 more_events() { [ "$(event_count "$1")" -gt "$2" ]; }
 has_ia_na() { grep -q '^BOUND6 2001:db8:46::1' "$events"; }

@@ -68,10 +68,6 @@ kea_lacks_lease() { ! kea_has_lease "$1"; }
 servers_are() { [ "$(st 's["servers"]')" = "$1" ]; }
 bound_over_4o6() { [ "$(st 's["state"], s["mode"]')" = "BOUND dhcp4o6" ]; }
 text_has() { "$LWB4CTL" status --control "$sock" | grep -q -- "$1"; }
-equals() { [ "$1" = "$2" ] || {
-  echo "    got '$1', want '$2'"
-  return 1
-}; }
 
 cleanup() {
   stop_capture

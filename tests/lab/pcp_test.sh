@@ -93,7 +93,6 @@ more_maps() { [ "$(maps)" -gt "$1" ]; }
 state_is() { [ "$(st 's["state"]')" = "$1" ]; }
 log_count() { grep -c -- "$1" "$log" || true; }
 more_in_log() { [ "$(log_count "$1")" -gt "$2" ]; }
-equals() { [ "$1" = "$2" ] || { echo "    got '$1', want '$2'"; return 1; }; }
 ports_are() { [ "$(st 's["port_count"], s["port_ranges"]')" = "$1" ]; }
 last_error_is() { [ "$(st 's["pcp"]["last_error"]')" = "$1" ]; }
 applied_is() { [ "$(st 's["ipv4_address"]')" = "$1" ]; }

@@ -42,7 +42,6 @@ bound() { [ "$(st 's["state"]')" = BOUND ]; }
 log_count() { grep -c -- "$1" "$log" || true; }
 log_has() { grep -q -- "$1" "$log"; }
 more_in_log() { [ "$(log_count "$1")" -gt "$2" ]; }
-equals() { [ "$1" = "$2" ] || { echo "    got '$1', want '$2'"; return 1; }; }
 kea_has_lease() { grep -q "^$1," <<<"$(lab_kea_leases)"; }
 no_link_local_v4() { ! lab_exec cpe ip -4 addr show | grep -q '169\.254\.'; }
 

@@ -66,7 +66,6 @@ st() {
 }
 bound() { [ "$(st 's["state"]')" = BOUND ]; }
 log_has() { grep -q -- "$1" "$log"; }
-equals() { [ "$1" = "$2" ] || { echo "    got '$1', want '$2'"; return 1; }; }
 field() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; }
 cpe_nft() { ip netns exec "$(lab_ns cpe)" nft "$@"; }
 table_present() { cpe_nft list table ip lwb4 >/dev/null 2>&1; }

@@ -59,10 +59,6 @@ chmod 0755 "$work/record.sh"
 status_json() { "$LWB4CTL" status --control "$sock" --json 2>/dev/null; }
 st() { status_json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)" 2>/dev/null; }
 bound() { [ "$(st 's["state"]')" = BOUND ]; }
-equals() { [ "$1" = "$2" ] || {
-  echo "    got '$1', want '$2'"
-  return 1
-}; }
 proc_field() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$pid/status" | tr -s '\t' ' ' | sed 's/ *$//'; }
 recorded() { sed -n "s/^$2=//p" "$work/out/$1"; }
 

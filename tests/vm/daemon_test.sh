@@ -70,7 +70,6 @@ st() {
 		"$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($1)" 2>/dev/null
 }
 bound() { [ "$(st 's["state"]')" = BOUND ]; }
-equals() { [ "$1" = "$2" ] || { echo "    got '$1', want '$2'"; return 1; }; }
 has() { grep -qF -- "$2" "$1"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # The namespace's observable network state, for before/after comparisons

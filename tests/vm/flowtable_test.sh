@@ -55,7 +55,6 @@ st() {
 		"$LAB_PYTHON" -c "import json,sys; s=json.load(sys.stdin); print($1)" 2>/dev/null
 }
 bound() { [ "$(st 's["state"]')" = BOUND ]; }
-equals() { [ "$1" = "$2" ] || { echo "    got '$1', want '$2'"; return 1; }; }
 in_set() { # PORT...: every one inside the port set
 	local p
 	for p in "$@"; do

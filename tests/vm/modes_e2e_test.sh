@@ -70,10 +70,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-equals() { [ "$1" = "$2" ] || {
-	echo "    got '$1', want '$2'"
-	return 1
-}; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # Started with ip netns exec itself (no subshell between $! and lwb4d).
 start_lwb4d() { # N NS FLAGS...
