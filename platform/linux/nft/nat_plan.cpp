@@ -573,12 +573,13 @@ Result<NatPlan> plan_nat(const NatConfig& config) {
 
 namespace {
 
-void part_text(const std::string& family, const std::string& table, const TablePart& part,
-               std::string& out) {
+void part_text(const std::string& family, const std::string& table,
+               const std::vector<std::string>& counters, const std::vector<PortMap>& maps,
+               const std::vector<Chain>& chains, std::string& out) {
   out += "table " + family + " " + table + " {\n";
-  for (const std::string& c : part.counters)
+  for (const std::string& c : counters)
     out += "\tcounter " + c + " {\n\t}\n";
-  for (const PortMap& m : part.maps) {
+  for (const PortMap& m : maps) {
     out += "\tmap " + m.name + " {\n\t\ttype inet_service : inet_service\n\t\tflags constant\n";
     out += "\t\telements = { " + std::to_string(m.elements.size()) + " elements";
     if (!m.elements.empty()) {
@@ -587,7 +588,7 @@ void part_text(const std::string& family, const std::string& table, const TableP
     }
     out += " }\n\t}\n";
   }
-  for (const Chain& c : part.chains) {
+  for (const Chain& c : chains) {
     out += "\tchain " + c.name + " {\n";
     if (!c.type.empty()) {
       std::string hook = c.device.empty()
@@ -608,8 +609,8 @@ void part_text(const std::string& family, const std::string& table, const TableP
 
 std::string NatPlan::to_text() const {
   std::string out;
-  part_text("ip", table, TablePart{counters, maps, chains}, out);
-  if (device) part_text("netdev", table, *device, out);
+  part_text("ip", table, counters, maps, chains, out);
+  if (device) part_text("netdev", table, device->counters, device->maps, device->chains, out);
   return out;
 }
 

@@ -321,19 +321,23 @@ Verdict parse_error(const nlmsghdr* h) {
 
 namespace {
 
-// Add, delete, add: the delete never fails, and the swap is one
-// transaction. An empty `part` only deletes the table.
-void replace_table(BatchWriter& w, const TablePart* part) {
+// Add, delete: the delete never fails.
+void delete_table(BatchWriter& w) {
   add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE, " (ensure)");
   add_table_message(w, NFT_MSG_DELTABLE, 0, " (delete)");
-  if (!part) return;
+}
+
+// Delete, add: the swap is one transaction.
+void replace_table(BatchWriter& w, const std::vector<std::string>& counters,
+                   const std::vector<PortMap>& maps, const std::vector<Chain>& chains) {
+  delete_table(w);
   add_table_message(w, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "");
-  for (const std::string& c : part->counters)
+  for (const std::string& c : counters)
     add_counter(w, c);
   uint32_t id = 1;
-  for (const PortMap& m : part->maps)
+  for (const PortMap& m : maps)
     add_map(w, m, id++);
-  for (const Chain& c : part->chains)
+  for (const Chain& c : chains)
     add_chain(w, c);
 }
 
@@ -341,11 +345,13 @@ void replace_table(BatchWriter& w, const TablePart* part) {
 
 Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq, bool device_table_exists) {
   BatchWriter w(plan.table, first_seq);
-  TablePart ip{plan.counters, plan.maps, plan.chains};
-  replace_table(w, &ip);
-  if (plan.device || device_table_exists) {
+  replace_table(w, plan.counters, plan.maps, plan.chains);
+  if (plan.device) {
     w.set_family(NFPROTO_NETDEV);
-    replace_table(w, plan.device ? &*plan.device : nullptr);
+    replace_table(w, plan.device->counters, plan.device->maps, plan.device->chains);
+  } else if (device_table_exists) {
+    w.set_family(NFPROTO_NETDEV);
+    delete_table(w);
   }
   return w.finish();
 }
@@ -353,10 +359,10 @@ Result<Batch> encode_replace(const NatPlan& plan, uint32_t first_seq, bool devic
 Result<Batch> encode_remove(const std::string& table, uint32_t first_seq,
                             bool device_table_exists) {
   BatchWriter w(table, first_seq);
-  replace_table(w, nullptr);
+  delete_table(w);
   if (device_table_exists) {
     w.set_family(NFPROTO_NETDEV);
-    replace_table(w, nullptr);
+    delete_table(w);
   }
   return w.finish();
 }
