@@ -26,8 +26,12 @@
 # PARTS=1 (two cut-down copies of lwb4's table join the rate rounds, to show
 # where its cost is: "lwb4-snat", only the SNAT chain into the pool, and
 # "lwb4-hooks", the per-packet base chains with their port-map chains empty;
-# and "lwb4-netdev", the whole table with the outbound rewrite on the
-# softwire's netdev egress hook, as lwb4d has it under flow offloading).
+# "lwb4-netdev", the whole table with the outbound rewrite on the
+# softwire's netdev egress hook, as lwb4d has it under flow offloading; and,
+# when clang has the BPF target, "tc-bpf": lwb4's SNAT chain and pool guard
+# with the per-packet chains replaced by tests/nat/portmap_tc.bpf.c on the
+# softwire's tc hooks, to measure what taking the rewrite out of nftables
+# would gain).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$(dirname "$here")")
@@ -50,9 +54,10 @@ command -v iperf3 >/dev/null || { echo "needs iperf3 (tests/setup-debian.sh lab)
 
 lan=lwb4bench-lan$$ cpe=lwb4bench-cpe$$ far=lwb4bench-far$$
 shared=192.0.2.2 far_addr=192.0.2.1
-pids=()
+pids=() bpf_obj=""
 cleanup() {
   local p
+  [ -n "$bpf_obj" ] && rm -f "$bpf_obj"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for n in $lan $cpe $far; do ip netns del "$n" 2>/dev/null || true; done
 }
@@ -104,6 +109,14 @@ design_on() {
     design_on lwb4
     for c in ingress egress guard; do ip netns exec "$cpe" nft delete chain ip lwb4 "$c"; done
     ;;
+  tc-bpf)
+    design_on lwb4
+    for c in ingress egress; do ip netns exec "$cpe" nft delete chain ip lwb4 "$c"; done
+    ip netns exec "$cpe" tc qdisc add dev sw0 clsact
+    for h in egress ingress; do
+      ip netns exec "$cpe" tc filter add dev sw0 "$h" bpf da obj "$bpf_obj" sec "$h"
+    done
+    ;;
   lwb4-hooks)
     design_on lwb4
     for c in from_softwire to_softwire; do ip netns exec "$cpe" nft flush chain ip lwb4 "$c"; done
@@ -129,10 +142,17 @@ design_on() {
 design_off() {
   ip netns exec "$cpe" "$apply" remove
   ip netns exec "$cpe" nft delete table ip lwb4bench 2>/dev/null || true
+  ip netns exec "$cpe" tc qdisc del dev sw0 clsact 2>/dev/null || true
   ip netns exec "$cpe" "$apply" flush-conntrack --address "$shared" >/dev/null
 }
 field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 median() { tr ' ' '\n' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# Median over the rounds of DESIGN's rate / masquerade's rate in the same
+# round (the designs of a round share the machine's load of the moment).
+paired() {
+  python3 -c "import statistics, sys; a, b = (list(map(float, x.split())) for x in sys.argv[1:])
+print(f'{statistics.median(x / y for x, y in zip(a, b)):.2f}')" "$1" "$2"
+}
 
 # The LAN side's clients on the first CPU (the cpe forwards in their softirq),
 # the far side's servers on the last: with free placement a single iperf3
@@ -179,7 +199,21 @@ echo "== throughput and connection rate: lwb4 vs masquerade, $rounds rounds"
 declare -A tp rate rate1
 rate_designs=(masquerade lwb4)
 [ -n "$baseline" ] && rate_designs+=(baseline)
-[ "${PARTS:-0}" = 1 ] && rate_designs+=(lwb4-snat lwb4-hooks lwb4-netdev)
+parts=()
+if [ "${PARTS:-0}" = 1 ]; then
+  parts=(lwb4-snat lwb4-hooks lwb4-netdev)
+  bpf_obj=$(mktemp --suffix=.o)
+  # The shared address as the host integer of its network-order bytes.
+  shared_be=$(python3 -c "import socket,sys; print(int.from_bytes(socket.inet_aton('$shared'), sys.byteorder))")
+  if clang -O2 -target bpf -I"/usr/include/$(gcc -dumpmachine)" -DSHARED="$shared_be" \
+    -DFIRST=$((65536 - count)) -DA="$a" -DK="$k" -DPSID="$psid" -DETH=1 \
+    -c "$here/portmap_tc.bpf.c" -o "$bpf_obj" 2>/dev/null; then
+    parts+=(tc-bpf)
+  else
+    echo "  (no tc-bpf design: clang cannot build $here/portmap_tc.bpf.c)"
+  fi
+  rate_designs+=("${parts[@]}")
+fi
 for r in $(seq "$rounds"); do
   for d in "${rate_designs[@]}"; do
     design_on "$d"
@@ -223,12 +257,12 @@ fi
 parts_table=""
 if [ "${PARTS:-0}" = 1 ]; then
   parts_table="
-| the same rounds, new TCP connections per second over 16 destination ports | median | / masquerade |
-|---|---|---|"
-  for d in lwb4-snat lwb4-hooks lwb4 lwb4-netdev; do
+| the same rounds, new TCP connections per second over 16 destination ports | median | / masquerade | median of per-round ratios |
+|---|---|---|---|"
+  for d in lwb4 "${parts[@]}"; do
     r=$(median <<<"${rate[$d]# }")
     parts_table+="
-| $d | $r | $(python3 -c "print(f'{$r / $rate_m:.2f}')") |"
+| $d | $r | $(python3 -c "print(f'{$r / $rate_m:.2f}')") | $(paired "${rate[$d]}" "${rate[masquerade]}") |"
   done
 fi
 machine="$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r), $(nft --version | cut -d' ' -f1-2)"
