@@ -255,6 +255,7 @@ void Dhcp6InfoClient::on_reply(wire::Bytes payload, const Ipv6Address& from, Tim
   if (m.inf_max_rt) {
     if (dhcp6::max_rt_acceptable(*m.inf_max_rt)) {
       inf_max_rt_ = Seconds(*m.inf_max_rt);
+      retransmit_.set_mrt(inf_max_rt_);
     } else {
       log(out, LogLevel::kDebug,
           "ignoring INF_MAX_RT " + std::to_string(*m.inf_max_rt) + " (not in 60..86400)");

@@ -18,11 +18,17 @@ bool Rfc8415Retransmit::next(TimePoint now, Random& random) {
   if (params_.mrc != 0 && count_ >= params_.mrc) return false;
   if (params_.mrd.count() > 0 && now - started_ >= params_.mrd) return false;
   ++count_;
-  rt_ = random.jitter_10pct(2 * rt_);
+  // RFC 8415 §15: RT = 2*RTprev + RAND*RTprev (the randomness is a tenth of
+  // the previous timeout, not of the doubled one).
+  rt_ = rt_ + random.jitter_10pct(rt_);
   if (params_.mrt.count() > 0 && rt_ > params_.mrt) rt_ = random.jitter_10pct(params_.mrt);
   deadline_ = now + rt_;
   if (params_.mrd.count() > 0) deadline_ = std::min(deadline_, started_ + params_.mrd);
   return true;
+}
+
+void Rfc8415Retransmit::set_mrt(Millis mrt) {
+  params_.mrt = mrt;
 }
 
 uint16_t Rfc8415Retransmit::elapsed_centiseconds(TimePoint now) const {

@@ -31,6 +31,11 @@ class Rfc8415Retransmit {
   // the exchange has failed (MRC or MRD reached).
   bool next(TimePoint now, Random& random);
 
+  // A new MRT for the exchange under way (RFC 8415 §18.2.10: a Reply's
+  // INF_MAX_RT applies at once, also when its status is a failure); it caps
+  // the next timeout computed, the one running is left as it is.
+  void set_mrt(Millis mrt);
+
   TimePoint deadline() const { return deadline_; }
   Millis rt() const { return rt_; }
   uint32_t transmissions() const { return count_; }

@@ -298,15 +298,15 @@ TEST(Dhcp6InfoClientConfig, OroGetsRefreshTimeAndInfMaxRtAppended) {
 
 TEST_F(Dhcp6InfoClientTest, RetransmissionScheduleAtBothEndsOfRandUpToTheCap) {
   // RFC 8415 §15 with INF_TIMEOUT 1 s and INF_MAX_RT 3600 s: RT1 = 1 s +-10 %,
-  // RTn = 2 RTn-1 +-10 %, then MRT +-10 %.
+  // RTn = 2 RTn-1 + RAND*RTn-1 (RAND -0.1..0.1), then MRT +-10 %.
   struct Case {
     Pin pin;
     std::vector<int64_t> first_rts;
     int64_t capped;
   };
   const Case cases[] = {
-      {Pin::kLow, {900, 1620, 2916, 5249, 9449}, 3'240'000},
-      {Pin::kHigh, {1100, 2420, 5324, 11712, 25766}, 3'960'000},
+      {Pin::kLow, {900, 1710, 3249, 6174, 11731}, 3'240'000},
+      {Pin::kHigh, {1100, 2310, 4851, 10187, 21392}, 3'960'000},
   };
   client.set_source(kLinkLocal);
   for (const Case& c : cases) {
@@ -349,9 +349,9 @@ TEST_F(Dhcp6InfoClientTest, ElapsedTimeCountsFromTheFirstTransmission) {
   auto sent = fire();  // +1.100 s
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(decode(sent[0]).elapsed_time, 110);
-  sent = fire();  // +2.420 s
+  sent = fire();  // +2.310 s
   ASSERT_EQ(sent.size(), 1u);
-  EXPECT_EQ(decode(sent[0]).elapsed_time, 352);
+  EXPECT_EQ(decode(sent[0]).elapsed_time, 341);
 }
 
 TEST_F(Dhcp6InfoClientTest, EarlyTimerDoesNothing) {
@@ -427,6 +427,27 @@ TEST_F(InfMaxRtTest, AdoptedEvenFromAFailureReply) {
   deliver(encode(m));
   EXPECT_EQ(client.state(), State::kRequesting);
   EXPECT_EQ(client.inf_max_rt(), Seconds(120));
+}
+
+TEST_F(InfMaxRtTest, AFailureReplysInfMaxRtCapsTheExchangeUnderWay) {
+  // The exchange goes on after a failure Reply (no MRC, no MRD): the
+  // server's INF_MAX_RT slows it down from the next timeout on, not only
+  // the exchanges after a success.
+  random.set_pin(Pin::kHigh);
+  first_send();
+  dhcp6::Message m = reply(client.transaction_id());
+  m.status = dhcp6::StatusCode{dhcp6::kStatusUnspecFail, "busy"};
+  m.inf_max_rt = 60;
+  deliver(encode(m));
+  ASSERT_EQ(client.state(), State::kRequesting);
+  int64_t rt = 0;
+  for (int i = 0; i < 12; ++i) {
+    TimePoint sent_at = now;
+    ASSERT_EQ(fire().size(), 1u) << i;
+    rt = (now - sent_at).count();
+    EXPECT_LE(rt, 66'000) << i;
+  }
+  EXPECT_EQ(rt, 66'000);  // 60 s + 10 %, not 3600 s
 }
 
 // --- replies that are dropped -----------------------------------------------

@@ -11,8 +11,9 @@ using testing::PinnedRandom;
 using Pin = PinnedRandom::Pin;
 
 TEST(Rfc8415Retransmit, InformationRequestScheduleAtBothEndsOfRand) {
-  // RFC 8415 §15: RT1 = IRT +- 10 %, RTn = 2 RTn-1 +- 10 %, capped at
-  // MRT +- 10 % (INF_TIMEOUT 1 s, INF_MAX_RT 3600 s).
+  // RFC 8415 §15: RT1 = IRT + RAND*IRT, RTn = 2 RTn-1 + RAND*RTn-1 (RAND
+  // in -0.1..0.1), capped at MRT + RAND*MRT (INF_TIMEOUT 1 s, INF_MAX_RT
+  // 3600 s).
   for (Pin pin : {Pin::kLow, Pin::kHigh}) {
     PinnedRandom random(pin);
     Rfc8415Retransmit rt;
@@ -23,7 +24,7 @@ TEST(Rfc8415Retransmit, InformationRequestScheduleAtBothEndsOfRand) {
       const int64_t prev = rt.rt().count();
       now = rt.deadline();
       ASSERT_TRUE(rt.next(now, random));
-      const int64_t doubled = 2 * prev + (pin == Pin::kLow ? -1 : 1) * (2 * prev / 10);
+      const int64_t doubled = 2 * prev + (pin == Pin::kLow ? -1 : 1) * (prev / 10);
       if (doubled <= 3'600'000) {
         EXPECT_EQ(rt.rt().count(), doubled) << i;
       }
@@ -40,8 +41,23 @@ TEST(Rfc8415Retransmit, DoublingWithJitter) {
   rt.start(kInformationRequestParams, at_ms(0), random);
   EXPECT_EQ(rt.rt(), Millis(1100));
   ASSERT_TRUE(rt.next(rt.deadline(), random));
-  EXPECT_EQ(rt.rt(), Millis(2420));  // 2 * 1100 * 1.1
-  EXPECT_EQ(rt.deadline(), at_ms(1100 + 2420));
+  EXPECT_EQ(rt.rt(), Millis(2310));  // 2 * 1100 + 0.1 * 1100, not 2 * 1100 * 1.1
+  EXPECT_EQ(rt.deadline(), at_ms(1100 + 2310));
+}
+
+TEST(Rfc8415Retransmit, ANewMrtCapsTheNextTimeoutOfTheExchange) {
+  PinnedRandom random(Pin::kMid);
+  Rfc8415Retransmit rt;
+  rt.start({Millis(1000), Millis(3'600'000), 0, Millis(0)}, at_ms(0), random);
+  for (int i = 0; i < 8; ++i)
+    ASSERT_TRUE(rt.next(rt.deadline(), random));
+  EXPECT_EQ(rt.rt(), Millis(256'000));
+  rt.set_mrt(Millis(60'000));
+  EXPECT_EQ(rt.rt(), Millis(256'000));  // the wait under way is kept
+  ASSERT_TRUE(rt.next(rt.deadline(), random));
+  EXPECT_EQ(rt.rt(), Millis(60'000));
+  ASSERT_TRUE(rt.next(rt.deadline(), random));
+  EXPECT_EQ(rt.rt(), Millis(60'000));
 }
 
 TEST(Rfc8415Retransmit, StopsAfterMrc) {
