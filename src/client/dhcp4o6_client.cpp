@@ -454,6 +454,7 @@ void Dhcp4o6Client::send_request_attempt(TimePoint now, Outbox& out) {
     return;
   }
   request_held_ = false;
+  note_request_sent(now);
   dhcp4::Message m = make_message(MessageType::kRequest, now);
   m.s46_source_address = softwire_source_;
   if (state_ == Dhcp4State::kRequesting) {
@@ -471,9 +472,14 @@ void Dhcp4o6Client::send_request_attempt(TimePoint now, Outbox& out) {
   transmit(m, false, out);  // RFC 7341 §6.3: broadcast in SELECTING/INIT-REBOOT
 }
 
+void Dhcp4o6Client::note_request_sent(TimePoint now) {
+  if (!first_request_ || first_request_->first != xid_) first_request_.emplace(xid_, now);
+}
+
 void Dhcp4o6Client::send_renewal(TimePoint now, Outbox& out) {
   // RFC 2131 §4.3.2 RENEWING/REBINDING: ciaddr, no 50, no 54; RFC 7618 §5:
   // 159; RFC 8539: 109.
+  note_request_sent(now);
   dhcp4::Message m = make_message(MessageType::kRequest, now);
   m.ciaddr = lease_->address;
   m.s46_source_address = softwire_source_;
@@ -595,17 +601,27 @@ Result<Lease> Dhcp4o6Client::lease_from_ack(const dhcp4::Message& m, const dhcp6
   // RFC 8539: a response without a valid BR MUST be discarded.
   if (!br) return make_error("DHCPACK without a BR (option 90) or fallback BR");
 
-  // RFC 2131 §4.4.5: T1 = 0.5 and T2 = 0.875 of the lease by default; a
-  // server value that breaks 0 < T1 < T2 < lease is replaced by the default.
+  // RFC 2131 §4.4.5: T1 = 0.5 and T2 = 0.875 of the lease by default. A
+  // server value inside the lease is kept; a missing one is derived so that
+  // T1 < T2 < lease still holds: the default if it is on the right side of
+  // the server's value, else T1 at 4/7 of T2, T2 at 3/4 of the way from T1
+  // to the end (the defaults' proportions). A T1 at or past the server's T2
+  // is dropped (T2 guards the lease).
   const uint64_t lease = *m.lease_time;
-  const uint64_t default_t1 = lease / 2;
-  const uint64_t default_t2 = lease * 7 / 8;
-  uint64_t t2 = m.rebinding_time.value_or(default_t2);
-  if (t2 == 0 || t2 >= lease) t2 = default_t2;
-  uint64_t t1 = m.renewal_time.value_or(default_t1);
-  if (t1 == 0 || t1 >= t2) {
-    t1 = default_t1;
-    if (t1 >= t2) t2 = default_t2;
+  auto inside = [lease](std::optional<uint32_t> v) -> std::optional<uint64_t> {
+    if (v && *v > 0 && *v < lease) return *v;
+    return std::nullopt;
+  };
+  std::optional<uint64_t> t1 = inside(m.renewal_time);
+  std::optional<uint64_t> t2 = inside(m.rebinding_time);
+  if (t1 && t2 && *t1 >= *t2) t1.reset();
+  if (!t2) {
+    const uint64_t def = lease * 7 / 8;
+    t2 = !t1 || def > *t1 ? def : *t1 + (lease - *t1) * 3 / 4;
+  }
+  if (!t1) {
+    const uint64_t def = lease / 2;
+    t1 = def < *t2 ? def : *t2 * 4 / 7;
   }
 
   Lease out;
@@ -618,10 +634,13 @@ Result<Lease> Dhcp4o6Client::lease_from_ack(const dhcp4::Message& m, const dhcp6
   out.softwire_source = softwire_source_.value_or(Ipv6Address{});
   out.br = *br;
   out.dns_servers = m.dns_servers;
-  out.acquired = now;
+  // RFC 2131 §4.4.1: from when the original DHCPREQUEST was sent, not
+  // when its answer came (T1, T2 and the expiry are never late by the
+  // round trip or the retransmissions).
+  out.acquired = first_request_ && first_request_->first == m.xid ? first_request_->second : now;
   out.lease_time = Seconds(static_cast<int64_t>(lease));
-  out.t1 = Seconds(static_cast<int64_t>(t1));
-  out.t2 = Seconds(static_cast<int64_t>(t2));
+  out.t1 = Seconds(static_cast<int64_t>(*t1));
+  out.t2 = Seconds(static_cast<int64_t>(*t2));
   return out;
 }
 

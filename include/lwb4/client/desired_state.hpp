@@ -65,7 +65,7 @@ struct Lease {
   Ipv6Address softwire_source;   // option 109 acknowledged by the server
   Ipv6Address br;
   std::vector<Ipv4Address> dns_servers;
-  TimePoint acquired{};  // when the ACK arrived
+  TimePoint acquired{};  // when the DHCPREQUEST it answers was first sent (RFC 2131 §4.4.1)
   Seconds lease_time{0};
   Seconds t1{0};
   Seconds t2{0};

@@ -154,6 +154,7 @@ class Dhcp4o6Client {
   void send_request_attempt(TimePoint now, Outbox& out);
   void start_renewing(TimePoint now, Outbox& out);
   void send_renewal(TimePoint now, Outbox& out);
+  void note_request_sent(TimePoint now);
   void lease_timer(TimePoint now, Outbox& out);
   void select_offer(TimePoint now, Outbox& out);
 
@@ -189,6 +190,9 @@ class Dhcp4o6Client {
   TimePoint deadline_ = kNever;
   uint32_t xid_ = 0;
   TimePoint exchange_started_{};
+  // The first DHCPREQUEST sent with xid_ (RFC 2131 §4.4.1: a lease runs
+  // from the time the original request was sent).
+  std::optional<std::pair<uint32_t, TimePoint>> first_request_;
   uint32_t attempts_ = 0;       // sends (or held sends) of the current message
   bool request_held_ = false;   // the last REQUEST attempt lacked option 109
   uint32_t naks_in_a_row_ = 0;  // for the restart backoff

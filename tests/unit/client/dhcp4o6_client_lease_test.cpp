@@ -160,6 +160,28 @@ TEST_F(LeaseTest, RenewingRequestContentsAndRetrySchedule) {
   EXPECT_EQ(fire_one().message_type, MessageType::kDiscover);
 }
 
+TEST_F(LeaseTest, ALeaseRunsFromTheFirstTransmissionOfItsRequest) {
+  // RFC 2131 §4.4.1: the ACK answers the third transmission of the
+  // SELECTING REQUEST; the lease still runs from the first.
+  Dhcp4o6ClientConfig config = default_config();
+  config.offer_window = Millis(0);
+  make_client(config, pin_);
+  now_ = at_ms(0);
+  (void)set_source(kSoftwire);
+  (void)start();
+  const dhcp4::Message d = fire_until_sent();
+  const TimePoint first = now_;
+  (void)receive(response(offer_to(d, kOffered, kKeaPorts)));  // REQUEST at `first`
+  EXPECT_EQ(fire_one().message_type, MessageType::kRequest);
+  EXPECT_EQ(fire_one().message_type, MessageType::kRequest);
+  ASSERT_GT(now_ - first, Millis(8 * kSec));
+  advance(Millis(300));
+  (void)receive(response(ack_to(last_request(), kOffered, kKeaPorts)));
+  ASSERT_EQ(client().state(), Dhcp4State::kBound);
+  EXPECT_EQ(client().lease()->acquired, first);
+  EXPECT_EQ(client().next_deadline(), first + Millis(1800 * kSec));
+}
+
 TEST_F(LeaseTest, AckInRenewingExtendsWithoutApplyWhenNothingChanged) {
   bind_at_zero();
   const dhcp4::Message renew = fire_one();
@@ -169,8 +191,10 @@ TEST_F(LeaseTest, AckInRenewingExtendsWithoutApplyWhenNothingChanged) {
   EXPECT_TRUE(applies(out).empty());
   ASSERT_EQ(stores(out).size(), 1u);
   ASSERT_TRUE(stores(out)[0].lease.has_value());
-  EXPECT_EQ(stores(out)[0].lease->acquired, at_ms(1820 * kSec));
-  EXPECT_EQ(client().next_deadline(), at_ms((1820 + 1800) * kSec));
+  // RFC 2131 §4.4.1: the new lease runs from the renewal's DHCPREQUEST (at
+  // T1), not from the ACK 20 s later.
+  EXPECT_EQ(stores(out)[0].lease->acquired, at_ms(1800 * kSec));
+  EXPECT_EQ(client().next_deadline(), at_ms((1800 + 1800) * kSec));
 }
 
 TEST_F(LeaseTest, AckInRenewingWithANewPsidAppliesIt) {
@@ -206,9 +230,10 @@ TEST_F(LeaseTest, TimerJumpPastT2GoesStraightToRebindingAndPastExpiryToInit) {
   EXPECT_EQ(withdraws(out).size(), 1u);
 }
 
-TEST_F(LeaseTest, ServerT1AndT2AreUsedWhenOrderedAndReplacedOtherwise) {
-  // RFC 2131 §4.4.5 defaults 0.5 / 0.875 of 3600 s = 1800 / 3150 s. A server
-  // value that breaks 0 < T1 < T2 < lease falls back to the default.
+TEST_F(LeaseTest, ServerT1AndT2AreKeptAndTheMissingOneDerived) {
+  // RFC 2131 §4.4.5 defaults 0.5 / 0.875 of 3600 s = 1800 / 3150 s. A
+  // server value inside the lease is kept; the other is the default when
+  // that keeps T1 < T2, else derived in the defaults' proportions.
   struct Case {
     std::optional<uint32_t> t1, t2;
     int64_t want_t1, want_t2;
@@ -217,11 +242,13 @@ TEST_F(LeaseTest, ServerT1AndT2AreUsedWhenOrderedAndReplacedOtherwise) {
       {600, 1200, 600, 1200},                    // in order: used as sent
       {std::nullopt, std::nullopt, 1800, 3150},  // absent: defaults
       {3000, std::nullopt, 3000, 3150},          // T1 below the default T2
+      {3200, std::nullopt, 3200, 3500},          // T1 past it: 3/4 of the rest
       {600, 3600, 600, 3150},                    // T2 = lease: default T2
       {600, 0, 600, 3150},                       // T2 = 0: default T2
       {0, 2400, 1800, 2400},                     // T1 = 0: default T1
-      {2000, 1000, 1800, 3150},                  // T1 > T2: both defaults
-      {0, 1200, 1800, 3150},                     // default T1 not below T2: both
+      {std::nullopt, 1200, 685, 1200},           // T2 below the default T1: 4/7
+      {0, 1200, 685, 1200},                      // the same with T1 = 0
+      {2000, 1000, 571, 1000},                   // T1 > T2: T2 kept
   };
   for (const Case& c : cases) {
     Dhcp4o6ClientConfig config = default_config();

@@ -165,14 +165,14 @@ TEST_F(Dhcp4o6Fixture, DoraBytesFieldByField) {
   lease.softwire_source = kSoftwire;
   lease.br = kBr;
   lease.dns_servers = {kDns};
-  lease.acquired = at_ms(1150);
+  lease.acquired = at_ms(1100);  // the DHCPREQUEST's time, not the ACK's (RFC 2131 §4.4.1)
   lease.lease_time = Seconds(3600);
   lease.t1 = Seconds(1800);  // 0.5 of the lease
   lease.t2 = Seconds(3150);  // 0.875 of the lease
   ASSERT_EQ(stores(out).size(), 1u);
   EXPECT_EQ(stores(out)[0].lease, lease);
   EXPECT_EQ(client().lease(), lease);
-  EXPECT_EQ(client().next_deadline(), at_ms(1150 + 1'800'000));
+  EXPECT_EQ(client().next_deadline(), at_ms(1100 + 1'800'000));
   // Apply comes before StoreLease.
   auto apply_at = std::find_if(out.begin(), out.end(),
                                [](const Action& a) { return std::holds_alternative<Apply>(a); });
