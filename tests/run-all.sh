@@ -22,13 +22,13 @@ step "format (clang-format --dry-run) and shellcheck"
 git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
 git ls-files '*.sh' .ci/run | xargs shellcheck
 
-step "openwrt: netifd handler, lwb4.script, UCI defaults, odhcp6c hook, rpcd plugin (busybox ash)"
-tests/openwrt/proto_test.sh
-
 step "dev: ASan + UBSan build, unit tests"
 cmake --preset dev >/dev/null
 cmake --build --preset dev
 ctest --preset dev -j"$(nproc)"
+
+step "openwrt: netifd handler, lwb4.script, UCI defaults, odhcp6c hook, rpcd plugin (busybox ash)"
+tests/openwrt/proto_test.sh build/dev
 
 step "lab: namespaces + Kea 4o6 self-test (as root)"
 tests/lab/selftest.sh

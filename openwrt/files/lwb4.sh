@@ -109,6 +109,14 @@ lwb4_read_handoff() {
 	done <"$file"
 }
 
+# One line of lwb4d's configuration file; nothing for an empty value. Values
+# are single words (checked above or by lwb4d); whitespace inside one is cut
+# to keep it one line.
+lwb4_conf() {
+	[ -n "$2" ] || return 0
+	printf '%s %s\n' "$1" "$(printf %s "$2" | tr -s '\n\t\r ' ' ')"
+}
+
 proto_lwb4_setup() {
 	local cfg="$1"
 	local tunlink mode mtu encaplimit psidlen prefix legacymap offer_policy nat zone log_level
@@ -197,6 +205,9 @@ proto_lwb4_setup() {
 	fi
 
 	if [ -z "$tunlink" ] && ! network_find_wan6 tunlink; then
+		# Unavailable until some interface has an IPv6 default route: netifd
+		# sets it up again then, instead of at once (dslite.sh does the same).
+		(proto_add_host_dependency "$cfg" "::")
 		proto_notify_error "$cfg" NO_UPLINK
 		return 1
 	fi
@@ -210,44 +221,57 @@ proto_lwb4_setup() {
 		return 1
 	fi
 
+	# The settings go to lwb4d in a file (--config): netifd passes at most
+	# 62 arguments to a protocol daemon, fewer than a few port forwards
+	# need. One "key value" line per lwb4d option; SIGHUP re-reads it.
 	local softwire="lwb4-$cfg"
 	softwire=$(printf %.15s "$softwire")
-	set -- "$LWB4D" --foreground --uplink "$uplink" --softwire "$softwire" \
-		--control "$LWB4_RUN_DIR/$cfg.sock" --script "$LWB4_SCRIPT"
-	[ "$mode" = auto ] || set -- "$@" --mode "$mode"
-	[ -n "$mtu" ] && set -- "$@" --mtu "$mtu"
-	[ -n "$encaplimit" ] && set -- "$@" --encaplimit "$encaplimit"
-	[ -n "$psidlen" ] && set -- "$@" --psid-len "$psidlen"
-	[ -n "$prefix" ] && set -- "$@" --prefix "$prefix"
-	[ "$legacymap" = 1 ] && set -- "$@" --legacy-map
-	[ -n "$offer_policy" ] && set -- "$@" --offer-policy "$offer_policy"
-	[ -n "$reserve_list" ] && set -- "$@" --reserve-ports "$reserve_list"
-	for item in $forward; do
-		set -- "$@" --forward "$item"
-	done
-	[ "$nat" = 0 ] && set -- "$@" --nat off
-	[ -n "$log_level" ] && set -- "$@" --log-level "$log_level"
-	[ -n "$softwire_source" ] && set -- "$@" --softwire-source "$softwire_source"
-	[ -n "$metric" ] && set -- "$@" --route-metric "$metric"
-	[ -n "$ip4table" ] && set -- "$@" --route-table "$ip4table"
-	[ -n "$iaid" ] && set -- "$@" --iaid "$iaid"
-	[ -n "$duid" ] && set -- "$@" --duid "$duid"
-	[ -n "$state_dir" ] && set -- "$@" --state-dir "$state_dir"
-	[ -n "$user" ] && set -- "$@" --user "$user"
-	if [ "${handoff:-1}" = 1 ]; then
-		lwb4_read_handoff "$tunlink"
-		[ -n "$handoff_servers" ] && set -- "$@" --dhcp4o6-servers "$handoff_servers"
-		[ -n "$handoff_rules" ] && set -- "$@" --s46-rules "$handoff_rules"
+	mkdir -p "$LWB4_RUN_DIR"
+	local conf="$LWB4_RUN_DIR/$cfg.conf"
+	{
+		echo "# written by /lib/netifd/proto/lwb4.sh for interface $cfg"
+		lwb4_conf uplink "$uplink"
+		lwb4_conf softwire "$softwire"
+		lwb4_conf control "$LWB4_RUN_DIR/$cfg.sock"
+		lwb4_conf script "$LWB4_SCRIPT"
+		[ "$mode" = auto ] || lwb4_conf mode "$mode"
+		lwb4_conf mtu "$mtu"
+		lwb4_conf encaplimit "$encaplimit"
+		lwb4_conf psid-len "$psidlen"
+		lwb4_conf prefix "$prefix"
+		[ "$legacymap" = 1 ] && echo legacy-map
+		lwb4_conf offer-policy "$offer_policy"
+		lwb4_conf reserve-ports "$reserve_list"
+		for item in $forward; do
+			lwb4_conf forward "$item"
+		done
+		[ "$nat" = 0 ] && lwb4_conf nat off
+		lwb4_conf log-level "$log_level"
+		lwb4_conf softwire-source "$softwire_source"
+		lwb4_conf route-metric "$metric"
+		lwb4_conf route-table "$ip4table"
+		lwb4_conf iaid "$iaid"
+		lwb4_conf duid "$duid"
+		lwb4_conf state-dir "$state_dir"
+		lwb4_conf user "$user"
+		if [ "${handoff:-1}" = 1 ]; then
+			lwb4_read_handoff "$tunlink"
+			lwb4_conf dhcp4o6-servers "$handoff_servers"
+			lwb4_conf s46-rules "$handoff_rules"
+		fi
+	} >"$conf.tmp"
+	if ! mv "$conf.tmp" "$conf"; then
+		lwb4_config_error "$cfg" CONFIG_WRITE_FAILED "cannot write $conf"
+		return 1
 	fi
 
-	mkdir -p "$LWB4_RUN_DIR"
 	if [ -n "$user" ]; then
 		local dir="${state_dir:-/var/lib/lwb4}"
 		mkdir -p "$dir" && chown "$user" "$dir"
 	fi
 	proto_export "INTERFACE=$cfg"
 	[ -n "$zone" ] && proto_export "ZONE=$zone"
-	proto_run_command "$cfg" "$@"
+	proto_run_command "$cfg" "$LWB4D" --foreground --config "$conf"
 }
 
 proto_lwb4_renew() {
@@ -256,8 +280,16 @@ proto_lwb4_renew() {
 }
 
 # SIGTERM: lwb4d releases the lease and removes what it configured.
+# netifd passes lwb4d's exit status as ERROR when it has exited by itself:
+# 2 is a configuration lwb4d refused (its message is in logread), which
+# fails the same way on every restart, so stop restarting until the
+# configuration changes.
 proto_lwb4_teardown() {
 	local cfg="$1"
+	if [ "${ERROR-}" = 2 ]; then
+		proto_notify_error "$cfg" CONFIG_REJECTED
+		proto_block_restart "$cfg"
+	fi
 	proto_kill_command "$cfg"
 }
 

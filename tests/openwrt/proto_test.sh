@@ -4,10 +4,14 @@
 # stand-ins of standins.sh and checks the exact calls: the netifd handler's
 # setup (the whole lwb4d command line), errors, renew and teardown; the
 # --script side; the UCI defaults; the odhcp6c hand-off hook; the rpcd
-# plugin against a stand-in lwb4ctl. No root needed.
-#   tests/openwrt/proto_test.sh
+# plugin against a stand-in lwb4ctl. No root needed. With BUILD_DIR, the
+# configuration files the handler writes are also checked by that build's
+# `lwb4d --check`.
+#   tests/openwrt/proto_test.sh [BUILD_DIR]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+lwb4d_bin=${1:+$1/platform/linux/daemon/lwb4d}
+lwb4d_check() { "$lwb4d_bin" --check --config "$1" >/dev/null; }
 # shellcheck source=tests/lab/check.sh
 . "$top/tests/lab/check.sh"
 files=$top/openwrt/files
@@ -60,10 +64,31 @@ check "no_device/available/renew_handler set" run_in "$files/lwb4.sh" \
 
 echo "== handler: setup with defaults"
 run_in "$files/lwb4.sh" 'net_wan6=wan6 dev_wan6=eth1; proto_lwb4_setup wan4 ""'
-expect "defaults: host dependency, INTERFACE, minimal command line" <<EOT
+expect "defaults: host dependency, INTERFACE, lwb4d with its configuration file" <<EOT
 proto_add_host_dependency wan4 :: wan6
 proto_export INTERFACE=wan4
-proto_run_command wan4 $LWB4D --foreground --uplink eth1 --softwire lwb4-wan4 --control $LWB4_RUN_DIR/wan4.sock --script /lib/netifd/lwb4.script
+proto_run_command wan4 $LWB4D --foreground --config $LWB4_RUN_DIR/wan4.conf
+EOT
+# conf_is IFACE WHAT: the handler's configuration file for IFACE equals stdin
+# (less its comment line); checked by `lwb4d --check` when built.
+conf_is() {
+  local want file=$LWB4_RUN_DIR/$1.conf
+  want=$(cat)
+  if [ "$(grep -v '^#' "$file")" = "$want" ]; then
+    pass "$2"
+  else
+    fail "$2"
+    diff <(printf '%s\n' "$want") <(grep -v '^#' "$file") | sed 's/^/    /' || true
+  fi
+  if [ -n "$lwb4d_bin" ]; then
+    check "$1.conf: lwb4d --check accepts it" lwb4d_check "$file"
+  fi
+}
+conf_is wan4 "defaults: uplink device, softwire, control socket, script" <<EOT
+uplink eth1
+softwire lwb4-wan4
+control $LWB4_RUN_DIR/wan4.sock
+script /lib/netifd/lwb4.script
 EOT
 
 echo "== handler: setup with everything set"
@@ -81,11 +106,46 @@ expect "everything: every flag, hand-off, ZONE exported, softwire name cut to 15
 proto_add_host_dependency softwire_uplink_b :: wan6b
 proto_export INTERFACE=softwire_uplink_b
 proto_export ZONE=wan
-proto_run_command softwire_uplink_b $LWB4D --foreground --uplink eth2 --softwire lwb4-softwire_u --control $LWB4_RUN_DIR/softwire_uplink_b.sock --script /lib/netifd/lwb4.script --mode map-e --mtu 1460 --encaplimit none --psid-len 8 --prefix 2001:db8:12:3400::/56 --legacy-map --offer-policy largest --reserve-ports 22,8080-8081 --forward tcp:2222:192.168.1.10:22 --forward udp:5000:192.168.1.20:5000 --nat off --log-level debug --softwire-source 2001:db8:0:1::5 --route-metric 10 --route-table 100 --iaid 7 --duid 00:03:00:01:02:00:5e:00:53:01 --state-dir $tmp/state --user nobody --dhcp4o6-servers 2001:db8::88,2001:db8::89 --s46-rules type=lw4o6,prefix4len=32,prefix6len=56,ipv4prefix=192.0.2.1,ipv6prefix=2001:db8:1200::,offset=0,psidlen=8,psid=13312,br=2001:db8::1,
+proto_run_command softwire_uplink_b $LWB4D --foreground --config $LWB4_RUN_DIR/softwire_uplink_b.conf
 EOT
+conf_is softwire_uplink_b "everything: every option, hand-off, softwire name cut to 15" <<EOT
+uplink eth2
+softwire lwb4-softwire_u
+control $LWB4_RUN_DIR/softwire_uplink_b.sock
+script /lib/netifd/lwb4.script
+mode map-e
+mtu 1460
+encaplimit none
+psid-len 8
+prefix 2001:db8:12:3400::/56
+legacy-map
+offer-policy largest
+reserve-ports 22,8080-8081
+forward tcp:2222:192.168.1.10:22
+forward udp:5000:192.168.1.20:5000
+nat off
+log-level debug
+softwire-source 2001:db8:0:1::5
+route-metric 10
+route-table 100
+iaid 7
+duid 00:03:00:01:02:00:5e:00:53:01
+state-dir $tmp/state
+user nobody
+dhcp4o6-servers 2001:db8::88,2001:db8::89
+s46-rules type=lw4o6,prefix4len=32,prefix6len=56,ipv4prefix=192.0.2.1,ipv6prefix=2001:db8:1200::,offset=0,psidlen=8,psid=13312,br=2001:db8::1,
+EOT
+many=""
+for i in $(seq 40); do many+=" tcp:$((20000 + i)):192.168.1.$i:22"; done
+run_in "$files/lwb4.sh" "net_wan6=wan6 dev_wan6=eth1 cfg_forward='$many'; proto_lwb4_setup wan4 ''"
+check "40 forwards: still 4 arguments for netifd (it takes at most 62)" \
+  grep -qx "proto_run_command wan4 $LWB4D --foreground --config $LWB4_RUN_DIR/wan4.conf" "$CALLS"
+check "40 forwards: 40 forward lines" [ "$(grep -c '^forward tcp:' "$LWB4_RUN_DIR/wan4.conf")" = 40 ]
+[ -z "$lwb4d_bin" ] || check "40 forwards: lwb4d --check accepts them" \
+  lwb4d_check "$LWB4_RUN_DIR/wan4.conf"
 check "state dir created for the user" test -d "$tmp/state"
 run_in "$files/lwb4.sh" "dev_wan6b=eth2 cfg_tunlink=wan6b cfg_handoff=0; proto_lwb4_setup w ''"
-check "handoff 0: no --dhcp4o6-servers/--s46-rules" bash -c "! grep -q -- '--dhcp4o6-servers\|--s46-rules' '$CALLS'"
+check "handoff 0: no dhcp4o6-servers/s46-rules" bash -c "! grep -q '^dhcp4o6-servers\|^s46-rules' '$LWB4_RUN_DIR/w.conf'"
 
 echo "== handler: bad values"
 bad() {
@@ -111,7 +171,7 @@ bad INVALID_RESERVE_PORTS "cfg_reserve_ports='22 9000-8000'"
 bad INVALID_RESERVE_PORTS cfg_reserve_ports=0
 bad INVALID_RESERVE_PORTS cfg_reserve_ports=22,,23
 run_in "$files/lwb4.sh" "net_wan6=wan6 dev_wan6=eth1 cfg_reserve_ports='22,8080-8081 443'; proto_lwb4_setup wan4 ''"
-check "reserve_ports as one comma option and a list item" grep -q -- '--reserve-ports 22,8080-8081,443$' "$CALLS"
+check "reserve_ports as one comma option and a list item" grep -qx 'reserve-ports 22,8080-8081,443' "$LWB4_RUN_DIR/wan4.conf"
 bad INVALID_FORWARD cfg_forward=sctp:2222:192.168.1.10:22
 bad INVALID_FORWARD cfg_forward=tcp:2222:192.168.1.300:22
 bad INVALID_FORWARD cfg_forward=tcp:2222:192.168.1.10
@@ -123,7 +183,8 @@ proto_notify_error wan4 MISSING_DAEMON
 proto_block_restart wan4
 EOT
 run_in "$files/lwb4.sh" "proto_lwb4_setup wan4 ''; true"
-expect "no IPv6 uplink -> NO_UPLINK, retried (no block_restart)" <<EOT
+expect "no IPv6 uplink -> NO_UPLINK, retried once an IPv6 default route exists" <<EOT
+proto_add_host_dependency wan4 ::
 proto_notify_error wan4 NO_UPLINK
 EOT
 run_in "$files/lwb4.sh" "cfg_tunlink=wan6; proto_lwb4_setup wan4 '' 2>/dev/null; true"
@@ -139,6 +200,14 @@ proto_kill_command wan4 $(kill -l USR1)
 EOT
 run_in "$files/lwb4.sh" "proto_lwb4_teardown wan4"
 expect "teardown -> SIGTERM (default) to lwb4d" <<<"proto_kill_command wan4"
+run_in "$files/lwb4.sh" "ERROR=1 proto_lwb4_teardown wan4"
+expect "lwb4d exited 1 (setup failed): restarted as usual" <<<"proto_kill_command wan4"
+run_in "$files/lwb4.sh" "ERROR=2 proto_lwb4_teardown wan4"
+expect "lwb4d exited 2 (configuration refused): CONFIG_REJECTED, no restart loop" <<EOT
+proto_notify_error wan4 CONFIG_REJECTED
+proto_block_restart wan4
+proto_kill_command wan4
+EOT
 
 echo "== lwb4.script (run by lwb4d --script)"
 bound_env="INTERFACE=wan4 ACTION=bound MODE=dhcp4o6 IPV4=192.0.2.10 PSID_OFFSET=6 PSID_LEN=8 PSID=52

@@ -69,6 +69,8 @@ constexpr std::string_view kUsage =
     "                           CAP_NET_BIND_SERVICE and CAP_NET_RAW\n"
     "  --config FILE            \"key value\" lines with the keys above\n"
     "                           (\"syslog yes\"); the command line wins\n"
+    "  --check                  check the configuration (and --user) and exit:\n"
+    "                           0 when lwb4d would start with it, 2 otherwise\n"
     "  --help                   this text\n"
     "\n"
     "Signals: SIGTERM/SIGINT release the lease and exit, SIGUSR1 renews,\n"
@@ -463,6 +465,10 @@ Result<CommandLine> parse_command_line(std::span<const std::string_view> args) {
     if (arg == "--help" || arg == "-h") {
       out.help = true;
       return out;
+    }
+    if (arg == "--check") {
+      out.check = true;
+      continue;
     }
     if (arg.size() < 3 || arg.substr(0, 2) != "--") {
       return make_error("unexpected argument '%.*s' (try lwb4d --help)", quote_len(arg),

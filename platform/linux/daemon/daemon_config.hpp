@@ -93,6 +93,7 @@ struct Setting {
 
 struct CommandLine {
   bool help = false;
+  bool check = false;  // --check: validate the configuration, start nothing
   std::optional<std::string> config_file;
   std::vector<Setting> settings;
 };

@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
     if (!ids) return usage_error(ids.error().reason());
     user = std::move(*ids);
   }
+  if (command_line->check) {
+    std::printf("lwb4d: configuration OK\n");
+    return 0;
+  }
 
   Logger log("lwb4d", config->log_level);
   bool foreground = config->foreground;

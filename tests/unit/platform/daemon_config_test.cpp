@@ -123,6 +123,21 @@ TEST(DaemonConfig, Help) {
   EXPECT_TRUE(daemon_usage().starts_with("usage: lwb4d --uplink IFNAME [OPTIONS]\n"));
 }
 
+TEST(DaemonConfig, CheckIsAFlagAnywhereOnTheCommandLine) {
+  auto cl = parse_command_line(std::vector<std::string_view>{"--uplink", "wan", "--check"});
+  ASSERT_TRUE(cl);
+  EXPECT_TRUE(cl->check);
+  ASSERT_EQ(cl->settings.size(), 1u);  // not a setting: no config key "check"
+  EXPECT_EQ(cl->settings[0].key, "uplink");
+  cl = parse_command_line(std::vector<std::string_view>{"--check", "--config", "/etc/x.conf"});
+  ASSERT_TRUE(cl);
+  EXPECT_TRUE(cl->check);
+  EXPECT_EQ(cl->config_file, "/etc/x.conf");
+  cl = parse_command_line(std::vector<std::string_view>{"--uplink", "wan"});
+  ASSERT_TRUE(cl);
+  EXPECT_FALSE(cl->check);
+}
+
 TEST(DaemonConfig, CommandLineErrors) {
   EXPECT_EQ(args_error({}), "missing --uplink (the IPv6 uplink interface)");
   EXPECT_EQ(args_error({"wan0"}), "unexpected argument 'wan0' (try lwb4d --help)");
