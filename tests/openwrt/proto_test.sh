@@ -214,8 +214,9 @@ bound_env="INTERFACE=wan4 ACTION=bound MODE=dhcp4o6 IPV4=192.0.2.10 PSID_OFFSET=
   PORT_COUNT=240 PORT_RANGES='1024-1027 2048-2051' BR=2001:db8::1 SOFTWIRE_SOURCE=2001:db8:1::10
   TUNNEL=lwb4-wan4 DNS='192.0.2.53 198.51.100.53'"
 run_in "$files/lwb4.script" "$bound_env ZONE=wan; export INTERFACE; lwb4_script_main"
-expect "bound: external l3 device, DNS, data, no address or route" <<EOT
+expect "bound: external l3 device and /32, DNS, data, no route" <<EOT
 proto_init_update lwb4-wan4 1 1
+proto_add_ipv4_address 192.0.2.10 32
 proto_add_dns_server 192.0.2.53
 proto_add_dns_server 198.51.100.53
 proto_add_data

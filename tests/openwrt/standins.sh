@@ -32,6 +32,7 @@ proto_add_host_dependency() { lwb4_record proto_add_host_dependency "$@"; }
 proto_export() { lwb4_record proto_export "$@"; }
 proto_init_update() { lwb4_record proto_init_update "$@"; }
 proto_add_dns_server() { lwb4_record proto_add_dns_server "$@"; }
+proto_add_ipv4_address() { lwb4_record proto_add_ipv4_address "$@"; }
 proto_add_data() { lwb4_record proto_add_data "$@"; }
 proto_close_data() { lwb4_record proto_close_data "$@"; }
 proto_send_update() { lwb4_record proto_send_update "$@"; }
