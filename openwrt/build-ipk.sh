@@ -52,7 +52,7 @@ mkdir -p "$control"
 cat >"$control/control" <<EOT
 Package: lwb4
 Version: $version-$release
-Depends: libc, libstdcpp6, libnl-route200, libnftnl11, libmnl0, kmod-ip6-tunnel, kmod-nft-nat, kmod-nft-netdev
+Depends: libc, libstdcpp6, libnl-route200, libnftnl11, libmnl0, kmod-ip6-tunnel, kmod-nft-nat, kmod-nft-netdev, kmod-nf-conntrack-netlink
 Source: openwrt/
 SourceName: lwb4
 License: GPL-2.0-only

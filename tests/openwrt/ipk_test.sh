@@ -31,7 +31,7 @@ for f in Package Version Depends Source SourceName License Section Maintainer Ar
 done
 check "Package lwb4" [ "$(field Package)" = lwb4 ]
 check "Architecture x86_64" [ "$(field Architecture)" = x86_64 ]
-check "Depends lists the libraries and kernel modules" bash -c "[ \"$(field Depends)\" = 'libc, libstdcpp6, libnl-route200, libnftnl11, libmnl0, kmod-ip6-tunnel, kmod-nft-nat, kmod-nft-netdev' ]"
+check "Depends lists the libraries and kernel modules" bash -c "[ \"$(field Depends)\" = 'libc, libstdcpp6, libnl-route200, libnftnl11, libmnl0, kmod-ip6-tunnel, kmod-nft-nat, kmod-nft-netdev, kmod-nf-conntrack-netlink' ]"
 size=$(find "$tmp/data" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
 check "Installed-Size = sum of the data files ($size)" [ "$(field Installed-Size)" = "$size" ]
 check "no unknown control fields" bash -c "! grep -v -E '^(Package|Version|Depends|Source|SourceName|License|Section|Maintainer|Architecture|Installed-Size|Description): |^ ' '$control'"

@@ -253,7 +253,7 @@ else
   check "unknown ACTION: refused with a reason" grep -q "unknown ACTION 'nope'" "$tmp/stderr"
 fi
 
-echo "== UCI defaults: reqopts 88 96 on the uplinks"
+echo "== UCI defaults: reqopts 88 94 96 111 on the uplinks"
 cat >"$UCI_FILE" <<'EOT'
 network.wan6=interface
 network.wan6.proto='dhcpv6'
@@ -271,16 +271,22 @@ network.sw3.tunlink='up3'
 EOT
 run_in "$files/lwb4.uci-defaults" "lwb4_uci_defaults_main >/dev/null"
 expect "appends to wan6, sets the lwb4 uplink, leaves a static one alone" <<EOT
-uci set 'network.up2.reqopts=88 96'
-uci set 'network.wan6.reqopts=23 17 88 96'
+uci set 'network.up2.reqopts=88 94 96 111'
+uci set 'network.wan6.reqopts=23 17 88 94 96 111'
 uci commit network
 EOT
 run_in "$files/lwb4.uci-defaults" "lwb4_uci_defaults_main >/dev/null"
 expect "second run changes nothing" <<<"uci commit network"
 check "up3 has no reqopts" bash -c "! grep -q '^network.up3.reqopts' '$UCI_FILE'"
-printf "network.wan6=interface\nnetwork.wan6.proto='dhcpv6'\nnetwork.wan6.reqopts='96 7 88'\n" >"$UCI_FILE"
+printf "network.wan6=interface\nnetwork.wan6.proto='dhcpv6'\nnetwork.wan6.reqopts='96 111 7 88 94'\n" >"$UCI_FILE"
 run_in "$files/lwb4.uci-defaults" "lwb4_uci_defaults_main >/dev/null"
-expect "88 and 96 already there in another order: untouched" <<<"uci commit network"
+expect "all four already there in another order: untouched" <<<"uci commit network"
+printf "network.wan6=interface\nnetwork.wan6.proto='dhcpv6'\nnetwork.wan6.reqopts='88 96'\n" >"$UCI_FILE"
+run_in "$files/lwb4.uci-defaults" "lwb4_uci_defaults_main >/dev/null"
+expect "an earlier version's 88 96: 94 and 111 added" <<EOT
+uci set 'network.wan6.reqopts=88 96 94 111'
+uci commit network
+EOT
 
 echo "== odhcp6c hook: OPTION_88 / MAPE / LW4O6 hand-off"
 hex=20010db8000000000000000000000088fe80000000000000020000fffe005301
@@ -314,6 +320,15 @@ check "malformed 88 logged, file removed" bash -c "grep -q \"ignoring a malforme
 hook "INTERFACE=wan6 OPTION_88=$hex; export OPTION_88" bound
 hook "INTERFACE=wan6" unbound
 check "unbound removes the hand-off and restarts" bash -c "[ ! -e '$LWB4_RUN_DIR/handoff-wan6' ] && grep -q '^ifup sw$' '$CALLS'"
+hook "INTERFACE=wan6 OPTION_88=$hex LW4O6='$rules' OPTION_111=005e0060; export OPTION_88 OPTION_111" bound
+check "with an S46 priority (OPTION_111): servers handed over, rules not (lwb4d follows 111)" \
+  [ "$(cat "$LWB4_RUN_DIR/handoff-wan6")" = "servers=2001:db8:0:0:0:0:0:88,fe80:0:0:0:200:ff:fe00:5301" ]
+printf "network.sw=interface\nnetwork.sw.proto='lwb4'\nnetwork.down=interface\nnetwork.down.proto='lwb4'\nnetwork.off=interface\nnetwork.off.proto='lwb4'\nnetwork.off.handoff='0'\n" >"$UCI_FILE"
+hook "INTERFACE=wan6 autostart_down=false" unbound
+expect "restarts only interfaces netifd keeps up and that take the hand-off" <<EOT
+logger -t lwb4 'wan6: odhcp6c hand-off changed; restarting sw'
+ifup sw
+EOT
 
 echo "== rpcd plugin (stand-in lwb4ctl)"
 export LWB4CTL=$tmp/lwb4ctl

@@ -7,6 +7,7 @@
 #   dev_<iface>    the l3 device of a logical interface
 #   $UCI_FILE      `uci show` lines (network.wan6.reqopts='88 96')
 #   $JSON_INPUT    set by json_load (rpcd plugin)
+#   autostart_<iface>  netifd's autostart of an interface (ubus status; true)
 
 lwb4_record() {
 	local line="$1" arg
@@ -42,6 +43,18 @@ json_add_boolean() { lwb4_record json_add_boolean "$@"; }
 json_add_array() { lwb4_record json_add_array "$@"; }
 json_close_array() { lwb4_record json_close_array "$@"; }
 logger() { lwb4_record logger "$@"; }
+
+# ubus -S call network.interface.NAME status, and jsonfilter -e '@.KEY'.
+ubus() {
+	local name
+	[ "$1" = -S ] && shift
+	[ "$1 $3" = "call status" ] || return 1
+	name=${2#network.interface.}
+	eval "printf '{\"autostart\":%s}\n' \"\${autostart_$name:-true}\""
+}
+jsonfilter() {
+	python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1][2:]); print(json.dumps(v))' "$2"
+}
 ifup() { lwb4_record ifup "$@"; }
 
 json_get_vars() {
