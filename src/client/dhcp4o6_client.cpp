@@ -116,6 +116,12 @@ void Dhcp4o6Client::set_servers(std::vector<Ipv6Address> servers) {
 void Dhcp4o6Client::set_transport_sources(const Ipv6Address& link_local,
                                           std::optional<Ipv6Address> global) {
   if (link_local_ != link_local || global_ != global) warned_no_global_ = false;
+  if (global && !global_ && unsent_for_global_) {
+    // What was held for want of a global source goes out at the next timer
+    // check, as a retransmission, instead of after the whole backoff.
+    deadline_ = TimePoint{};
+    unsent_for_global_ = false;
+  }
   link_local_ = link_local;
   global_ = global;
 }
@@ -421,20 +427,27 @@ void Dhcp4o6Client::transmit(const dhcp4::Message& m, bool unicast, Outbox& out)
         format("DHCPv4: cannot encode %s: %s", name, bytes.error().reason().c_str()));
     return;
   }
+  size_t sent = 0;
   for (const Ipv6Address& destination : servers_) {
-    if (!destination.is_multicast() && !destination.is_link_local() && !global_ &&
-        !warned_no_global_) {
-      warned_no_global_ = true;
-      log(out, LogLevel::kWarning,
-          "DHCPv4: no global IPv6 source for unicast server " + destination.to_string() +
-              ": using the link-local source");
+    if (!destination.is_multicast() && !destination.is_link_local() && !global_) {
+      // RFC 7341 §6.1: unicast from an address of appropriate scope the
+      // client already has; a link-local source would not be routed.
+      unsent_for_global_ = true;
+      if (!warned_no_global_) {
+        warned_no_global_ = true;
+        log(out, LogLevel::kWarning,
+            "DHCPv4: no global IPv6 source for unicast server " + destination.to_string() +
+                ": not sent until the uplink has one");
+      }
+      continue;
     }
     out.push_back(Transmit{source_for(destination), destination, kServerPort, *bytes});
     ++counters_.sent;
+    ++sent;
   }
   log(out, LogLevel::kDebug,
-      format("DHCPv4: sent %s xid 0x%08x U=%d to %zu server(s)", name, m.xid, unicast ? 1 : 0,
-             servers_.size()));
+      format("DHCPv4: sent %s xid 0x%08x U=%d to %zu of %zu server(s)", name, m.xid,
+             unicast ? 1 : 0, sent, servers_.size()));
 }
 
 void Dhcp4o6Client::send_discover_attempt(TimePoint now, Outbox& out) {

@@ -93,7 +93,8 @@ class Dhcp4o6Client {
   // empty list). Duplicates are dropped, the first kept (RFC 7341 §7.2).
   void set_servers(std::vector<Ipv6Address> servers);
   // Sources of the DHCPV4-QUERY datagrams: link-local for multicast and
-  // link-local servers (RFC 7341 §6.1), `global` for other unicast servers.
+  // link-local servers (RFC 7341 §6.1), `global` for other unicast servers,
+  // which get nothing until there is one (then at the next timer check).
   void set_transport_sources(const Ipv6Address& link_local, std::optional<Ipv6Address> global);
   // The softwire source sent as option 109 (RFC 8539). A change while bound
   // sends a REQUEST at once (RFC 8539); a held REQUEST goes out now.
@@ -185,6 +186,7 @@ class Dhcp4o6Client {
   std::optional<Ipv6Address> softwire_source_;
   std::optional<Ipv6Address> fallback_br_;
   bool warned_no_global_ = false;
+  bool unsent_for_global_ = false;  // a unicast server skipped: no global source
 
   Dhcp4State state_ = Dhcp4State::kStopped;
   TimePoint deadline_ = kNever;

@@ -204,16 +204,38 @@ TEST_F(Dhcp4o6Fixture, EveryDestinationOnceWithItsSource) {
   EXPECT_EQ(client().transport_source(), kLinkLocal);  // first destination's
 }
 
-TEST_F(Dhcp4o6Fixture, UnicastServerWithoutGlobalSourceUsesLinkLocalAndWarnsOnce) {
+TEST_F(Dhcp4o6Fixture, UnicastServerWaitsForAGlobalSourceAndGetsItAtOnce) {
+  // RFC 7341 §6.1: unicast from an address of appropriate scope obtained
+  // beforehand; a link-local source would not be routed to the server.
+  client().set_servers({kAllServers, kServer});
   client().set_transport_sources(kLinkLocal, std::nullopt);
   (void)start();
   Outbox out = fire();
-  ASSERT_EQ(transmits(out).size(), 1u);
+  ASSERT_EQ(transmits(out).size(), 1u);  // the multicast one only
+  EXPECT_EQ(transmits(out)[0].destination, kAllServers);
   EXPECT_EQ(transmits(out)[0].source, kLinkLocal);
   EXPECT_TRUE(has_log(out, LogLevel::kWarning, "no global IPv6 source"));
-  out = fire();  // DISCOVER retransmission
+  out = fire();  // DISCOVER retransmission: still none, no second warning
   ASSERT_EQ(transmits(out).size(), 1u);
   EXPECT_FALSE(has_log(out, LogLevel::kWarning, "no global IPv6 source"));
+  const TimePoint backoff = client().next_deadline();
+  ASSERT_GT(backoff, now_ + Millis(4000));
+  client().set_transport_sources(kLinkLocal, kGlobal);
+  EXPECT_LE(client().next_deadline(), now_);  // due now, not after the backoff
+  out = fire();
+  ASSERT_EQ(transmits(out).size(), 2u);
+  EXPECT_EQ(transmits(out)[1].destination, kServer);
+  EXPECT_EQ(transmits(out)[1].source, kGlobal);
+  EXPECT_EQ(inner_of(transmits(out)[1]).message_type, dhcp4::MessageType::kDiscover);
+}
+
+TEST_F(Dhcp4o6Fixture, OnlyAUnicastServerAndNoGlobalSourceSendsNothing) {
+  client().set_transport_sources(kLinkLocal, std::nullopt);
+  (void)start();
+  Outbox out = fire();
+  EXPECT_TRUE(transmits(out).empty());
+  EXPECT_EQ(client().counters().sent, 0u);
+  EXPECT_EQ(client().state(), Dhcp4State::kSelecting);  // the schedule runs
 }
 
 TEST_F(Dhcp4o6Fixture, NoServerMeansNothingSentButTheScheduleRuns) {
