@@ -224,8 +224,12 @@ proto_lwb4_setup() {
 	# The settings go to lwb4d in a file (--config): netifd passes at most
 	# 62 arguments to a protocol daemon, fewer than a few port forwards
 	# need. One "key value" line per lwb4d option; SIGHUP re-reads it.
+	# lwb4-<interface>; a longer name than fits IFNAMSIZ keeps 5 characters
+	# and a hash of the whole, so two long interface names do not clash.
 	local softwire="lwb4-$cfg"
-	softwire=$(printf %.15s "$softwire")
+	if [ "${#softwire}" -gt 15 ]; then
+		softwire="lwb4-$(printf %.5s "$cfg")-$(printf %s "$cfg" | md5sum | cut -c1-4)"
+	fi
 	mkdir -p "$LWB4_RUN_DIR"
 	local conf="$LWB4_RUN_DIR/$cfg.conf"
 	{

@@ -108,9 +108,10 @@ proto_export INTERFACE=softwire_uplink_b
 proto_export ZONE=wan
 proto_run_command softwire_uplink_b $LWB4D --foreground --config $LWB4_RUN_DIR/softwire_uplink_b.conf
 EOT
-conf_is softwire_uplink_b "everything: every option, hand-off, softwire name cut to 15" <<EOT
+long_hash=$(printf %s softwire_uplink_b | md5sum | cut -c1-4)
+conf_is softwire_uplink_b "everything: every option, hand-off, long softwire name cut with a hash" <<EOT
 uplink eth2
-softwire lwb4-softwire_u
+softwire lwb4-softw-$long_hash
 control $LWB4_RUN_DIR/softwire_uplink_b.sock
 script /lib/netifd/lwb4.script
 mode map-e
@@ -135,6 +136,11 @@ user nobody
 dhcp4o6-servers 2001:db8::88,2001:db8::89
 s46-rules type=lw4o6,prefix4len=32,prefix6len=56,ipv4prefix=192.0.2.1,ipv6prefix=2001:db8:1200::,offset=0,psidlen=8,psid=13312,br=2001:db8::1,
 EOT
+run_in "$files/lwb4.sh" "dev_wan6b=eth2 cfg_tunlink=wan6b; proto_lwb4_setup softwire_uplink_c ''"
+check "two long interface names, two softwire names" bash -c \
+  "! grep -qx 'softwire lwb4-softw-$long_hash' '$LWB4_RUN_DIR/softwire_uplink_c.conf'"
+run_in "$files/lwb4.sh" "dev_wan6b=eth2 cfg_tunlink=wan6b; proto_lwb4_setup wan4_tench ''"
+check "a name that fits (15) is kept" grep -qx 'softwire lwb4-wan4_tench' "$LWB4_RUN_DIR/wan4_tench.conf"
 many=""
 for i in $(seq 40); do many+=" tcp:$((20000 + i)):192.168.1.$i:22"; done
 run_in "$files/lwb4.sh" "net_wan6=wan6 dev_wan6=eth1 cfg_forward='$many'; proto_lwb4_setup wan4 ''"
