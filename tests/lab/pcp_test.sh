@@ -112,6 +112,10 @@ start_lwb4d
 check "mapped within 5 s" wait_for 5 state_is mapped
 check "mode pcp, 192.0.2.3" equals "$(st 's["mode"], s["ipv4_address"]')" "pcp 192.0.2.3"
 check "256 ports 4096-4351" equals "$(st 's["port_count"], s["port_ranges"]')" "256 [[4096, 4351]]"
+check "status: applied = desired (no \"desired\" key, no pending withdraw)" \
+  equals "$(st '"desired" in s')" False
+check "status text: no withdraw pending" \
+  bash -c "! '$LWB4CTL' status --control '$sock' | grep -q 'withdraw pending'"
 check "BR and softwire source" equals "$(st 's["br_address"], s["softwire_source"]')" \
   "$server_addr $b4_addr"
 check "pcp member: server, granted, lifetime" \

@@ -11,7 +11,12 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 lwb4d_bin=${1:+$1/platform/linux/daemon/lwb4d}
-lwb4d_check() { "$lwb4d_bin" --check --config "$1" >/dev/null; }
+# lwb4d --check on a handler's file, its script line pointed at an
+# executable here (lwb4d checks that; /lib/netifd is OpenWrt's).
+lwb4d_check() {
+  sed "s|^script .*|script $tmp/lwb4.script|" "$1" >"$tmp/check.conf"
+  "$lwb4d_bin" --check --config "$tmp/check.conf" >/dev/null
+}
 # shellcheck source=tests/lab/check.sh
 . "$top/tests/lab/check.sh"
 files=$top/openwrt/files
@@ -24,7 +29,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export CALLS=$tmp/calls LWB4_RUN_DIR=$tmp/run LWB4D=$tmp/lwb4d UCI_FILE=$tmp/uci
 printf '#!/bin/sh\n' >"$LWB4D"
-chmod 0755 "$LWB4D"
+cp "$LWB4D" "$tmp/lwb4.script"
+chmod 0755 "$LWB4D" "$tmp/lwb4.script"
 mkdir -p "$LWB4_RUN_DIR"
 
 # run_in FILE SNIPPET: sources the stand-ins and FILE (INCLUDE_ONLY), then

@@ -127,12 +127,8 @@ Status Daemon::setup() {
   }
   if (auto st = open_nat(); !st) return st;
 
-  if (!config_.script.empty()) {
-    if (::access(config_.script.c_str(), X_OK) < 0) {
-      return make_error("--script %s: not an executable file", config_.script.c_str());
-    }
-    script_ = std::make_unique<ScriptRunner>(config_.script, log_);
-  }
+  // main() has checked that the script is executable (a usage error).
+  if (!config_.script.empty()) script_ = std::make_unique<ScriptRunner>(config_.script, log_);
 
   auto control =
       ControlServer::open(config_.control_path, *loop_, kControlListen, kControlConnection);
@@ -394,10 +390,12 @@ void Daemon::sync_dhcp_sockets(const client::UplinkState& state) {
   int ifindex = uplink_->tracker().ifindex();
   if (ifindex != 0 && dhcp_->ifindex() != ifindex) {
     if (auto st = dhcp_->reset(ifindex); !st) {
-      log_.logf(LogLevel::kError, "%s", st.error().reason().c_str());
+      log_.logf(LogLevel::kError, "%s (retried on the next uplink change)",
+                st.error().reason().c_str());
+    } else {
+      log_.logf(LogLevel::kInfo, "uplink %s is ifindex %d now; DHCP sources reset",
+                config_.uplink.c_str(), ifindex);
     }
-    log_.logf(LogLevel::kInfo, "uplink %s is ifindex %d now; DHCP sources reset",
-              config_.uplink.c_str(), ifindex);
   }
   std::vector<Ipv6Address> keep;
   if (state.link_local) keep.push_back(*state.link_local);
@@ -433,7 +431,10 @@ DaemonStatus Daemon::snapshot() const {
   s.uplink = config_.uplink;
   s.uplink_state = uplink_state_;
   s.engine = engine_->status();
-  if (pcp_) s.pcp = pcp_->snapshot();
+  if (pcp_) {
+    s.pcp = pcp_->snapshot();
+    s.engine.applied = pcp_desired_;
+  }
   s.applied = applied_;
   s.other_clients = other_clients_;
   s.tunnel_interface = tunnel_interface(config_, applied_.has_value());
@@ -495,6 +496,7 @@ void Daemon::perform_actions() {
                                             : "shared: another client holds it; replies sorted");
       }
     } else if (const auto* a = std::get_if<client::Apply>(&action)) {
+      if (pcp_) pcp_desired_ = a->state;
       if (auto st = sink_->apply(a->state); !st) {
         log_.logf(LogLevel::kError, "apply failed: %s", st.error().reason().c_str());
       } else {
@@ -503,6 +505,7 @@ void Daemon::perform_actions() {
       }
       if (kernel_watch_) kernel_watch_->rearm();
     } else if (const auto* w = std::get_if<client::Withdraw>(&action)) {
+      if (pcp_) pcp_desired_.reset();
       if (auto st = sink_->withdraw(w->reason); !st) {
         log_.logf(LogLevel::kError, "withdraw failed: %s", st.error().reason().c_str());
       } else {

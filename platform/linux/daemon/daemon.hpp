@@ -87,6 +87,9 @@ class Daemon {
   // With --kernel netlink: heals the sink's objects (kernel_watch.hpp).
   std::unique_ptr<KernelWatch> kernel_watch_;
   std::optional<client::DesiredState> applied_;
+  // --mode pcp: the state the PCP client last asked for (the engine, which
+  // holds this otherwise, does not run); status compares it with applied_.
+  std::optional<client::DesiredState> pcp_desired_;
   std::optional<client::Engine> engine_;
   std::unique_ptr<PcpDriver> pcp_;  // --mode pcp: drives the PCP client instead of engine_
   client::UplinkState uplink_state_;

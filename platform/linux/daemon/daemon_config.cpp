@@ -500,6 +500,11 @@ Result<CommandLine> parse_command_line(std::span<const std::string_view> args) {
     }
     if (name == "config") {
       if (value->empty()) return make_error("--config needs a value");
+      // SIGHUP re-reads it after daemon(3) has changed to "/".
+      if (value->front() != '/') {
+        return make_error("--config '%.*s' is not an absolute path", quote_len(*value),
+                          value->data());
+      }
       out.config_file = std::string(*value);
     } else {
       out.settings.push_back({std::string(name), std::string(*value), "--" + std::string(name)});

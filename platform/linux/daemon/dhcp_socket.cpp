@@ -222,9 +222,12 @@ void DhcpSocketSet::retain(std::span<const Ipv6Address> keep) {
 
 Status DhcpSocketSet::reset(int ifindex) {
   sources_.clear();
-  ifindex_ = ifindex;
   // SO_BINDTODEVICE resolved the name to the old index; resolve it again.
-  return bind_to_device(raw_.get(), ifname_);
+  // The new index is kept only once that worked, so a failed rebind (the
+  // device gone again) is retried on the next uplink change.
+  if (auto st = bind_to_device(raw_.get(), ifname_); !st) return st;
+  ifindex_ = ifindex;
+  return {};
 }
 
 }  // namespace lwb4::platform

@@ -12,11 +12,17 @@
 namespace lwb4::platform {
 
 Result<std::optional<std::string>> read_file(const std::string& path, size_t limit) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // The state directory may belong to --user: no symlink followed, no FIFO
+  // waited on (root reads the lease before dropping privileges).
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (!fd.valid()) {
     if (errno == ENOENT) return std::optional<std::string>();
+    if (errno == ELOOP) return make_error("%s: a symbolic link, not read", path.c_str());
     return make_error("%s: %s", path.c_str(), std::strerror(errno));
   }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0) return make_error("%s: %s", path.c_str(), std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return make_error("%s: not a regular file, not read", path.c_str());
   std::string text;
   char buffer[4096];
   for (;;) {

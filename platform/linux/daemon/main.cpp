@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
     if (!ids) return usage_error(ids.error().reason());
     user = std::move(*ids);
   }
+  // A configuration error (exit 2, also for --check): netifd's handler then
+  // stops restarting lwb4d until the configuration changes.
+  if (!config->script.empty() && ::access(config->script.c_str(), X_OK) < 0) {
+    return usage_error("--script " + config->script + ": not an executable file");
+  }
   if (command_line->check) {
     std::printf("lwb4d: configuration OK\n");
     return 0;
@@ -72,15 +77,16 @@ int main(int argc, char** argv) {
       return kExitFailure;
     }
   }
-  // Everything that needs root is open; the loop keeps two capabilities.
+  // Everything that needs root is open; the loop keeps three capabilities.
   if (user) {
     if (auto st = drop_privileges(*user); !st) {
       log.logf(LogLevel::kError, "--user %s: %s", user->name.c_str(), st.error().reason().c_str());
       return kExitFailure;
     }
-    log.logf(
-        LogLevel::kInfo, "running as %s (uid %u, gid %u) with CAP_NET_ADMIN, CAP_NET_BIND_SERVICE",
-        user->name.c_str(), static_cast<unsigned>(user->uid), static_cast<unsigned>(user->gid));
+    log.logf(LogLevel::kInfo,
+             "running as %s (uid %u, gid %u) with CAP_NET_ADMIN, CAP_NET_BIND_SERVICE, CAP_NET_RAW",
+             user->name.c_str(), static_cast<unsigned>(user->uid),
+             static_cast<unsigned>(user->gid));
   }
   return lwb4d.run();
 }

@@ -144,7 +144,9 @@ TEST(DaemonConfig, CommandLineErrors) {
   EXPECT_EQ(args_error({"-u", "wan0"}), "unexpected argument '-u' (try lwb4d --help)");
   EXPECT_EQ(args_error({"--uplnk", "wan0"}), "unknown option '--uplnk' (try lwb4d --help)");
   EXPECT_EQ(args_error({"--uplink", "a", "--uplink", "b"}), "--uplink given twice");
-  EXPECT_EQ(args_error({"--config", "a", "--config", "b"}), "--config given twice");
+  EXPECT_EQ(args_error({"--config", "/a", "--config", "/b"}), "--config given twice");
+  EXPECT_EQ(args_error({"--config", "lwb4d.conf"}),
+            "--config 'lwb4d.conf' is not an absolute path");
   EXPECT_EQ(args_error({"--syslog=yes"}), "--syslog takes no value");
   EXPECT_EQ(args_error({"--foreground=1"}), "--foreground takes no value");
   EXPECT_EQ(args_error({"--uplink"}), "--uplink needs a value");

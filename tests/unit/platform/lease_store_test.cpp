@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -151,6 +152,22 @@ TEST(LeaseStore, MissingFileIsNoLease) {
   auto lease = store.load(kClocks);
   ASSERT_TRUE(lease) << lease.error().reason();
   EXPECT_FALSE(*lease);
+}
+
+TEST(LeaseStore, ASymlinkOrAFifoInPlaceOfTheLeaseIsRefusedWithoutBlocking) {
+  // The state directory may belong to --user while root loads the lease.
+  TempDir dir;
+  LeaseStore store(dir.path(), "wan0");
+  std::ofstream(dir.file("elsewhere")) << kSampleFile;
+  ASSERT_EQ(::symlink(dir.file("elsewhere").c_str(), store.path().c_str()), 0);
+  auto lease = store.load(kClocks);
+  ASSERT_FALSE(lease);
+  EXPECT_EQ(lease.error().reason(), store.path() + ": a symbolic link, not read");
+  ASSERT_EQ(::unlink(store.path().c_str()), 0);
+  ASSERT_EQ(::mkfifo(store.path().c_str(), 0644), 0);
+  lease = store.load(kClocks);  // a blocking open would hang here
+  ASSERT_FALSE(lease);
+  EXPECT_EQ(lease.error().reason(), store.path() + ": not a regular file, not read");
 }
 
 TEST(LeaseStore, StoreThenLoadInANewStore) {
