@@ -7,7 +7,8 @@ far side:  flows.py far ADDR PORT SHARED OFFSET PSID_LEN PSID
     "far tcp=<distinct> tcp_out=<outside the set> udp=.. udp_out=.. icmp=.. icmp_out=..
      proto253=.. proto47=.. proto33=.. proto132=.. proto136=.." (packets of the
     IP protocols without a port set: RFC 3692 experiment, GRE, DCCP, SCTP, UDP-Lite)
-LAN side:  flows.py lan ADDR PORT KIND COUNT [TIMEOUT]   (KIND: tcp, udp, icmp, protoN)
+LAN side:  flows.py lan ADDR PORT KIND COUNT [TIMEOUT]   (KIND: tcp, udp, icmp, protoN,
+    udp0: UDP with checksum 0 to PORT+1, which the far side answers the same way)
     Opens COUNT flows of KIND to ADDR (one destination; a TCP connect waits
     TIMEOUT seconds, default 0.3) and prints
     "lan KIND ok=<flows that worked> failed=<flows that did not>".
@@ -48,6 +49,7 @@ import time
 # UDP-Lite (RFC 3828).
 OTHER_PROTOCOLS = (253, 47, 33, 132, 136)
 SO_RCVBUFFORCE = 33  # <asm-generic/socket.h>; root may exceed rmem_max
+SO_NO_CHECK = 11  # <asm-generic/socket.h>; IPv4 UDP sent with checksum 0
 
 
 def checksum(data):
@@ -71,6 +73,11 @@ def big_buffers(s):
     return s
 
 
+def no_checksum(s):
+    s.setsockopt(socket.SOL_SOCKET, SO_NO_CHECK, 1)
+    return s
+
+
 def in_set(port, a, k, psid):
     m = 16 - a - k
     return ((port >> m) & ((1 << k) - 1)) == psid and port >= (1 << (16 - a) if a else 1)
@@ -83,6 +90,9 @@ def far(addr, port, shared, a, k, psid):
     tcp.listen(4096)
     udp = big_buffers(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
     udp.bind((addr, port))
+    # PORT+1: UDP without checksums (0 on the wire, RFC 768) both ways.
+    udp0 = no_checksum(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    udp0.bind((addr, port + 1))
     icmp = big_buffers(socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP))
     others = {socket.socket(socket.AF_INET, socket.SOCK_RAW, p): p for p in OTHER_PROTOCOLS}
     seen = {"tcp": set(), "udp": set(), "icmp": set()}
@@ -101,18 +111,18 @@ def far(addr, port, shared, a, k, psid):
     signal.signal(signal.SIGTERM, report)
     print("far ready", flush=True)
     while True:
-        ready, _, _ = select.select([tcp, udp, icmp, *others], [], [])
+        ready, _, _ = select.select([tcp, udp, udp0, icmp, *others], [], [])
         for s in ready:
             if s is tcp:
                 c, peer = tcp.accept()
                 conns.append(c)
                 if peer[0] == shared:
                     seen["tcp"].add(peer[1])
-            elif s is udp:
-                data, peer = udp.recvfrom(2048)
-                if peer[0] == shared:
+            elif s is udp or s is udp0:
+                data, peer = s.recvfrom(2048)
+                if peer[0] == shared and s is udp:
                     seen["udp"].add(peer[1])
-                udp.sendto(data, peer)
+                s.sendto(data, peer)
             elif s is icmp:
                 pkt, peer = icmp.recvfrom(2048)
                 ihl = (pkt[0] & 0x0F) * 4
@@ -137,10 +147,16 @@ def lan(addr, port, kind, count, timeout=0.3):
             except OSError:
                 s.close()
                 failed += 1
-    elif kind == "udp":
+    elif kind in ("udp", "udp0"):
+        # udp0: checksum 0 on the wire (SO_NO_CHECK), to the far's PORT+1,
+        # which answers the same way.
+        if kind == "udp0":
+            port += 1
         sel = selectors.DefaultSelector()
         for i in range(count):
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            if kind == "udp0":
+                no_checksum(s)
             s.setblocking(False)
             s.sendto(b"u%d" % i, (addr, port))
             sel.register(s, selectors.EVENT_READ)

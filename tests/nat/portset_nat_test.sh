@@ -75,6 +75,9 @@ tcp=$(ip netns exec $lan "${flows[@]}" lan $far_addr $port tcp $fill); echo "$tc
 udp=$(ip netns exec $lan "${flows[@]}" lan $far_addr $port udp $fill); echo "$udp"
 icmp=$(ip netns exec $lan "${flows[@]}" lan $far_addr $port icmp $fill); echo "$icmp"
 ip netns exec $lan "${flows[@]}" lan $far_addr $port proto253 5 >/dev/null
+# Checksum 0 (no checksum, RFC 768; IPsec NAT-T, VXLAN) must stay 0 through
+# the port rewrite both ways: a mangled one is dropped by the receiver.
+udp0=$(ip netns exec $lan "${flows[@]}" lan $far_addr $port udp0 50); echo "$udp0"
 
 kill -TERM "$far_pid"; wait "$far_pid" 2>/dev/null; far_pid=
 summary=$(grep '^far ' "$out"); rm -f "$out"; echo "$summary"
@@ -83,6 +86,8 @@ summary=$(grep '^far ' "$out"); rm -f "$out"; echo "$summary"
 check "the lan filled the rest of the TCP set (>= $((count - 20)))" \
   "$([ "$(field ok "$tcp")" -ge $((count - 20)) ]; echo $?)"
 check "all $count UDP flows answered" "$([ "$(field ok "$udp")" = "$count" ]; echo $?)"
+check "50 UDP flows without checksum answered (0 kept 0 both ways)" \
+  "$([ "$(field ok "$udp0")" = 50 ]; echo $?)"
 check "the lan filled the rest of the ICMP ids (>= $((count - 1)))" \
   "$([ "$(field ok "$icmp")" -ge $((count - 1)) ]; echo $?)"
 for p in tcp udp icmp; do

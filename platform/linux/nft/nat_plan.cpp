@@ -145,12 +145,16 @@ class RuleBuilder {
     exprs_.push_back(CmpExpr{kReg1, NFT_CMP_NEQ, host32(0)});
     return text("ct state new");
   }
-  // field set field map @map, fixing the L4 checksum at csum_offset.
+  // field set field map @map, fixing the L4 checksum at csum_offset, or
+  // leaving it alone (no_checksum: a UDP checksum of 0 means none, RFC 768,
+  // and the kernel's incremental update would make it a wrong non-zero one).
   RuleBuilder& map_field(uint32_t offset, uint32_t csum_offset, const std::string& field,
-                         const std::string& map) {
+                         const std::string& map, bool no_checksum = false) {
     add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2}, LookupExpr{kReg1, map, true, kReg1});
-    exprs_.push_back(PayloadWriteExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2, kReg1,
-                                      NFT_PAYLOAD_CSUM_INET, csum_offset});
+    exprs_.push_back(PayloadWriteExpr{
+        NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2, kReg1,
+        no_checksum ? uint32_t{NFT_PAYLOAD_CSUM_NONE} : uint32_t{NFT_PAYLOAD_CSUM_INET},
+        no_checksum ? 0 : csum_offset});
     return text(field + " set " + field + " map @" + map);
   }
   RuleBuilder& counter(const char* name) {
@@ -224,6 +228,17 @@ constexpr Field kTcpSport{kProtoTcp, 0, kTcpChecksumOffset, "tcp sport"};
 constexpr Field kUdpSport{kProtoUdp, 0, kUdpChecksumOffset, "udp sport"};
 constexpr Field kTcpDport{kProtoTcp, 2, kTcpChecksumOffset, "tcp dport"};
 constexpr Field kUdpDport{kProtoUdp, 2, kUdpChecksumOffset, "udp dport"};
+
+// The UDP port map for datagrams without a checksum (0 on the wire): the
+// port changes, the 0 stays. Ahead of the checksummed rule.
+Rule udp_without_checksum(const Field& f, const std::string& map) {
+  return RuleBuilder()
+      .l4proto(kProtoUdp)
+      .field_eq16(kUdpChecksumOffset, "udp checksum", 0)
+      .map_field(f.offset, f.csum_offset, f.name, map, true)
+      .accept()
+      .build();
+}
 constexpr Field kIcmpId{kProtoIcmp, kIcmpIdOffset, kIcmpChecksumOffset, "icmp id"};
 
 // The highest window of n ports in 1..65535 that holds no reserved port, so
@@ -330,6 +345,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
   egress.rules.push_back(
       RuleBuilder().ip_addr(true, a, true).counter(kCounterEgressPort).drop().build());
   for (const Field& f : {kTcpSport, kUdpSport}) {
+    if (f.proto == kProtoUdp) egress.rules.push_back(udp_without_checksum(f, "v2p"));
     egress.rules.push_back(RuleBuilder()
                                .l4proto(f.proto)
                                .map_field(f.offset, f.csum_offset, f.name, "v2p")
@@ -364,6 +380,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
   // the map knows is in the set: accepted at once. A reserved port misses
   // the map and goes on to the set checks.
   for (const Field& f : {kTcpDport, kUdpDport}) {
+    if (f.proto == kProtoUdp) ingress.rules.push_back(udp_without_checksum(f, "p2v"));
     ingress.rules.push_back(RuleBuilder()
                                 .l4proto(f.proto)
                                 .map_field(f.offset, f.csum_offset, f.name, "p2v")

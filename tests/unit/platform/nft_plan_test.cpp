@@ -57,6 +57,52 @@ bool has_rule(const Chain* c, const std::string& text) {
                      [&](const Rule& r) { return r.text == text; });
 }
 
+// Index of the rule with `text` in `c`, or -1.
+int rule_index(const Chain* c, const std::string& text) {
+  for (size_t i = 0; c && i < c->rules.size(); ++i) {
+    if (c->rules[i].text == text) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The checksum handling of the rule's port write: {csum_type, csum_offset}.
+std::pair<uint32_t, uint32_t> write_checksum(const Chain* c, const std::string& text) {
+  int i = rule_index(c, text);
+  if (i < 0) return {~0u, ~0u};
+  for (const Expr& e : c->rules[static_cast<size_t>(i)].exprs) {
+    if (const auto* w = std::get_if<PayloadWriteExpr>(&e)) return {w->csum_type, w->csum_offset};
+  }
+  return {~0u, ~0u};
+}
+
+TEST(NatPlan, UdpWithoutChecksumKeepsItsZeroBothWays) {
+  // RFC 768: 0 means no checksum; an incremental update would make it a
+  // wrong non-zero one, and the receiver would drop the datagram.
+  NatPlan p = must_plan(config(must_set(6, 6, 52)));
+  struct Case {
+    const char* chain;
+    std::string zero, checked;
+  };
+  const Case cases[] = {
+      {"to_softwire", "meta l4proto udp udp checksum 0 udp sport set udp sport map @v2p accept",
+       "meta l4proto udp udp sport set udp sport map @v2p accept"},
+      {"from_softwire", "meta l4proto udp udp checksum 0 udp dport set udp dport map @p2v accept",
+       "meta l4proto udp udp dport set udp dport map @p2v accept"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.chain);
+    const Chain* ch = chain(p, c.chain);
+    ASSERT_NE(ch, nullptr);
+    int zero = rule_index(ch, c.zero), checked = rule_index(ch, c.checked);
+    ASSERT_GE(zero, 0);
+    ASSERT_GE(checked, 0);
+    EXPECT_LT(zero, checked);  // the zero case first
+    EXPECT_EQ(write_checksum(ch, c.zero), std::make_pair(uint32_t{NFT_PAYLOAD_CSUM_NONE}, 0u));
+    EXPECT_EQ(write_checksum(ch, c.checked),
+              std::make_pair(uint32_t{NFT_PAYLOAD_CSUM_INET}, 6u));  // UDP checksum offset
+  }
+}
+
 // Offset 6, PSID-len 6, PSID 52: 63 ranges of 16, 1856-1871 ... 65344-65359.
 TEST(NatPlan, VirtualPoolCoversTheWholeSet) {
   NatPlan p = must_plan(config(must_set(6, 6, 52)));
