@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -367,12 +369,25 @@ Result<Batch> encode_remove(const std::string& table, uint32_t first_seq,
   return w.finish();
 }
 
+namespace {
+// The ports of the last batch sockets (closed after each batch; the monitor
+// reads their notifications afterwards).
+std::array<uint32_t, 8> recent_portids{};
+size_t next_portid = 0;
+}  // namespace
+
+bool sent_from_here(uint32_t portid) {
+  return portid != 0 &&
+         std::find(recent_portids.begin(), recent_portids.end(), portid) != recent_portids.end();
+}
+
 Status send_batch(const Batch& batch) {
   SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
   if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
   if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
     return make_error("netlink bind: %s", std::strerror(errno));
   }
+  recent_portids[next_portid++ % recent_portids.size()] = mnl_socket_get_portid(sock.get());
   int fd = mnl_socket_get_fd(sock.get());
   int one = 1;
   setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof one);
@@ -382,7 +397,8 @@ Status send_batch(const Batch& batch) {
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) < 0) {
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   }
-  int rcv = static_cast<int>(batch.what.size()) * 256 + 65536;
+  // An ACK costs about 1 KiB of receive buffer (its skb), whatever its size.
+  int rcv = static_cast<int>(batch.what.size()) * 1024 + 65536;
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof rcv) < 0) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
   }

@@ -36,6 +36,11 @@ Result<Batch> encode_remove(const std::string& table, uint32_t first_seq,
 // Sends a batch and collects the kernel's verdict on every message; the
 // error names the message and the kernel's reason.
 Status send_batch(const Batch& batch);
+// Whether `portid` is the netlink port of one of this process's last batches
+// (the kernel stamps a transaction's notifications with its sender's port;
+// the generation message's process id is the one outside any PID namespace,
+// which getpid() in a jail does not give).
+bool sent_from_here(uint32_t portid);
 
 Status apply_plan(const NatPlan& plan, bool device_table_exists = false);
 

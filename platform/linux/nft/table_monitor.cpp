@@ -1,5 +1,7 @@
 #include "nft/table_monitor.hpp"
 
+#include "nft/nft_batch.hpp"
+
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -92,7 +94,7 @@ Result<ForeignChange> TableMonitor::read() {
             name.assign(s, strnlen(s, mnl_attr_get_payload_len(a)));
           }
         });
-        if (touched_ && pid != self) {
+        if (touched_ && pid != self && !sent_from_here(h->nlmsg_pid)) {
           out.changed = true;
           out.pid = pid;
           out.process = std::move(name);
