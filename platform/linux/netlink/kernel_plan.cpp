@@ -10,9 +10,10 @@
 namespace lwb4::platform {
 namespace {
 
-constexpr uint8_t kTunnelTtl = 64;         // the outer hop limit (RFC 2473 §6.3)
-constexpr uint32_t kIpv6HeaderBytes = 40;  // RFC 8200 §3
-constexpr uint32_t kMinIpv4Mtu = 68;       // RFC 791
+constexpr uint8_t kTunnelTtl = 64;              // the outer hop limit (RFC 2473 §6.3)
+constexpr uint32_t kIpv6HeaderBytes = 40;       // RFC 8200 §3
+constexpr uint32_t kEncapLimitOptionBytes = 8;  // RFC 2473 §4.1.1: a destination options header
+constexpr uint32_t kMinIpv4Mtu = 68;            // RFC 791
 // The IP6_TNL_F_* bits userspace sets; the kernel reports capability bits
 // (IP6_TNL_F_CAP_*) above them.
 constexpr uint32_t kUserTunnelFlags = 0xffff;
@@ -122,9 +123,12 @@ TunnelParams desired_tunnel(const client::DesiredState& state, const KernelConfi
   } else {
     p.flags = IP6_TNL_F_IGN_ENCAP_LIMIT;
   }
-  p.mtu = config.mtu
-              ? *config.mtu
-              : (kernel.uplink_mtu > kIpv6HeaderBytes ? kernel.uplink_mtu - kIpv6HeaderBytes : 0);
+  // The default leaves room for the IPv6 header and, with an encapsulation
+  // limit, its 8-byte destination options header (RFC 2473 §4.1.1), which
+  // ip6_tunnel takes off the MTU on transmit.
+  const uint32_t overhead = kIpv6HeaderBytes + (config.encap_limit ? kEncapLimitOptionBytes : 0);
+  p.mtu =
+      config.mtu ? *config.mtu : (kernel.uplink_mtu > overhead ? kernel.uplink_mtu - overhead : 0);
   p.link = static_cast<uint32_t>(kernel.uplink_ifindex);
   return p;
 }

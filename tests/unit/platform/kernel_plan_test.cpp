@@ -135,6 +135,15 @@ TEST(KernelPlan, ConfiguredEncapLimitMtuMetricAndTable) {
   EXPECT_EQ(describe(ops->back()), "add default route dev lwb4-wan0 table 1000 metric 100");
 }
 
+TEST(KernelPlan, AnEncapLimitTakesItsOptionHeaderOffTheDefaultMtu) {
+  // RFC 2473 §4.1.1: 8 bytes of destination options after the IPv6 header.
+  KernelConfig c = config();
+  c.encap_limit = 4;
+  auto ops = plan_apply(desired(), c, bare_uplink(), {});
+  ASSERT_TRUE(ops.ok());
+  EXPECT_EQ(std::get<CreateTunnel>(ops->front()).params.mtu, 1452u);
+}
+
 TEST(KernelPlan, JumboUplinkGivesJumboSoftwire) {
   KernelSnapshot k = bare_uplink();
   k.uplink_mtu = 9000;
@@ -160,12 +169,14 @@ TEST(KernelPlan, ChangedParametersChangeTheDeviceInPlace) {
 
   KernelConfig c = config();
   c.encap_limit = 4;
-  EXPECT_EQ(plan(desired(), converged(), {}, c),
-            std::vector<std::string>{"change ip6tnl lwb4-wan0 (encaplimit none -> 4)"});
+  EXPECT_EQ(
+      plan(desired(), converged(), {}, c),
+      std::vector<std::string>{"change ip6tnl lwb4-wan0 (encaplimit none -> 4, mtu 1460 -> 1452)"});
 
   k = converged();
   k.softwire->tunnel.flags = 0x10000;
   k.softwire->tunnel.encap_limit = 4;
+  k.softwire->tunnel.mtu = 1452;
   c.encap_limit = 5;
   EXPECT_EQ(plan(desired(), k, {}, c),
             std::vector<std::string>{"change ip6tnl lwb4-wan0 (encaplimit 4 -> 5)"});
