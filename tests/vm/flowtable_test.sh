@@ -11,7 +11,9 @@
 # (status nat.offloading_flowtables) within a second and moves its rewrite
 # of the pool port into the set from postrouting to the softwire's netdev
 # egress hook, which the fast path passes; back when no flowtable is left,
-# and while the softwire is deleted (which takes the netdev chain with it).
+# and while the softwire is deleted (which takes the netdev chain with it),
+# also when it is deleted and re-created between two reads of lwb4d's link
+# watch.
 #   sudo tests/vm/flowtable_test.sh [BUILD_DIR]   (default build/vm)
 # Ends with "N passed, M failed"; exit status 0 only when nothing failed.
 set -euo pipefail
@@ -167,6 +169,21 @@ check "... and is on the new softwire's egress hook again" wait_for 1 hook_is "n
 check "the flowtable lost the softwire, still holds lan0" \
 	sh -c "ip netns exec $(lab_ns cpe) nft list flowtable inet fw4 ft | grep -F devices | grep -qv $SW"
 if ! check "fetches (the fast path from lan0 alone), nothing outside the set" clean_fetches; then :; fi
+
+echo "== the softwire deleted and re-created while lwb4d does not run (both link events in one read)"
+src=$(st 's["softwire_source"]')
+kill -STOP "$pid"
+cpe ip link del "$SW"
+cpe ip -6 tunnel add "$SW" mode ipip6 local "$src" remote "$LAB_BR" dev wan0 hoplimit 64 encaplimit none
+cpe ip link set "$SW" up
+check "... the old device took the netdev chain with it" \
+	sh -c "! ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 egress >/dev/null 2>&1"
+kill -CONT "$pid"
+check "lwb4d puts the egress chain on the new device" wait_for 2 \
+	sh -c "ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 egress 2>/dev/null | grep -qF 'hook egress device \"$SW\"'"
+check "... and heals its /32 and route" wait_for 5 \
+	sh -c "ip -n $(lab_ns cpe) -4 route show default | grep -qF 'dev $SW'"
+if ! check "fetches, nothing outside the set" clean_fetches; then :; fi
 if [ "$failed" -gt 0 ]; then
 	cpe nft list ruleset | grep -E "table|chain|hook|flow" | sed 's/^/    /'
 	echo "    leaks: $(lab_aftr_counter leak)"

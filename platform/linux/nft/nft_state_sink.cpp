@@ -183,10 +183,10 @@ bool NftStateSink::wants_device() const {
 }
 
 Status NftStateSink::install(nft::NatPlan plan, const client::DesiredState& state) {
+  const unsigned ifindex = if_nametoindex(settings_.softwire.c_str());
   Status st = nft::apply_plan(plan, device_table_);
   if (!st && plan.device) {
     bool gone = if_nametoindex(settings_.softwire.c_str()) == 0;
-    if (!gone) device_unsupported_ = true;
     log_.logf(LogLevel::kError,
               "nat: the rewrite on the netdev egress hook of %s: %s; rewriting at postrouting%s",
               settings_.softwire.c_str(), st.error().reason().c_str(),
@@ -195,9 +195,13 @@ Status NftStateSink::install(nft::NatPlan plan, const client::DesiredState& stat
     if (!fallback) return fallback.error();
     plan = std::move(*fallback);
     st = nft::apply_plan(plan, device_table_);
+    // Only the netdev part failed: the kernel does not take it (no netdev
+    // family or egress hook). Tried again when the flowtables change.
+    if (st && !gone) device_unsupported_ = true;
   }
   if (!st) return st;
   device_table_ = plan.device.has_value();
+  device_ifindex_ = plan.device ? ifindex : 0;
   plan_ = std::move(plan);
   state_ = state;
   return {};
@@ -370,6 +374,12 @@ void NftStateSink::check_flowtables() {
     }
     now = std::move(*listed);
   }
+  const bool new_flowtable = std::any_of(now.begin(), now.end(), [&](const std::string& f) {
+    return std::find(offloading_.begin(), offloading_.end(), f) == offloading_.end();
+  });
+  // The refusal may have been passing (a clash with another transaction): a
+  // new flowtable is a new try.
+  if (new_flowtable) device_unsupported_ = false;
   for (const std::string& f : now) {
     if (std::find(offloading_.begin(), offloading_.end(), f) != offloading_.end()) continue;
     if (device_unsupported_) {
@@ -392,7 +402,10 @@ void NftStateSink::check_flowtables() {
   // Also without a change of flowtables: the softwire may have come or gone.
   if (!state_ || !plan_ || plan_->virtual_count == 0) return;
   bool to_device = wants_device();
-  if (to_device == plan_->device.has_value()) return;
+  // The same layout is enough unless the softwire was re-created under a
+  // netdev chain (deleted and back between two reads of the link watch).
+  const bool moved = plan_->device && if_nametoindex(settings_.softwire.c_str()) != device_ifindex_;
+  if (to_device == plan_->device.has_value() && !moved) return;
   auto plan = plan_for(*state_);
   if (!plan) {
     log_.logf(LogLevel::kError, "nat: %s", plan.error().reason().c_str());

@@ -105,6 +105,10 @@ class NftStateSink final : public StateSink {
   std::optional<client::DesiredState> state_;  // what plan_ was made for
   bool device_table_ = false;                  // our netdev table is in the kernel
   bool device_unsupported_ = false;            // the kernel refused a netdev egress chain
+  // The softwire's ifindex when the netdev chain went on it: a device
+  // deleted and re-created between two looks (its chain silently gone
+  // with it before Linux 6.16) has another.
+  unsigned device_ifindex_ = 0;
 };
 
 }  // namespace lwb4::platform
