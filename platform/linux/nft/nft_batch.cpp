@@ -579,4 +579,48 @@ Result<std::vector<std::string>> flowtables_with_devices() {
   return dump.names;
 }
 
+Result<bool> table_exists(uint32_t family, const std::string& name) {
+  SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
+  if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
+  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return make_error("netlink bind: %s", std::strerror(errno));
+  }
+  std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+  uint32_t seq = static_cast<uint32_t>(::getpid()) << 12 | 2;
+  nlmsghdr* h = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETTABLE, static_cast<uint16_t>(family),
+                                      NLM_F_ACK, seq);
+  TablePtr t(nftnl_table_alloc());
+  if (!t) return make_error("out of memory");
+  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, name.c_str());
+  nftnl_table_nlmsg_build_payload(h, t.get());
+  if (mnl_socket_sendto(sock.get(), h, h->nlmsg_len) < 0) {
+    return make_error("looking up table %s %s: %s", family_name(family), name.c_str(),
+                      std::strerror(errno));
+  }
+  bool found = false;
+  uint32_t portid = mnl_socket_get_portid(sock.get());
+  for (;;) {
+    ssize_t n = mnl_socket_recvfrom(sock.get(), buf.data(), buf.size());
+    if (n < 0) {
+      return make_error("looking up table %s %s: %s", family_name(family), name.c_str(),
+                        std::strerror(errno));
+    }
+    int rc = mnl_cb_run(
+        buf.data(), static_cast<size_t>(n), seq, portid,
+        [](const nlmsghdr*, void* data) {
+          *static_cast<bool*>(data) = true;
+          return MNL_CB_OK;
+        },
+        &found);
+    if (rc == MNL_CB_STOP) break;  // the ACK
+    if (rc < 0) {
+      // No such table, or a kernel without that family.
+      if (errno == ENOENT || errno == EAFNOSUPPORT || errno == EOPNOTSUPP) return false;
+      return make_error("looking up table %s %s: %s", family_name(family), name.c_str(),
+                        std::strerror(errno));
+    }
+  }
+  return found;
+}
+
 }  // namespace lwb4::nft

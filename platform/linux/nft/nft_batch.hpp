@@ -41,6 +41,9 @@ Status send_batch(const Batch& batch);
 // the generation message's process id is the one outside any PID namespace,
 // which getpid() in a jail does not give).
 bool sent_from_here(uint32_t portid);
+// Whether table FAMILY NAME is in the kernel (false also when the kernel has
+// no such family).
+Result<bool> table_exists(uint32_t family, const std::string& name);
 
 Status apply_plan(const NatPlan& plan, bool device_table_exists = false);
 

@@ -1,6 +1,7 @@
 #include "nft/nft_state_sink.hpp"
 
 #include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/epoll.h>
@@ -109,9 +110,20 @@ Result<std::unique_ptr<NftStateSink>> NftStateSink::open(Settings settings,
       return make_error("epoll_ctl: %s", std::strerror(errno));
     }
   }
-  return std::unique_ptr<NftStateSink>(new NftStateSink(std::move(settings), std::move(inner), log,
-                                                        std::move(*monitor), std::move(epoll),
-                                                        std::move(timer), std::move(*links)));
+  // A netdev table of ours left by an lwb4d that did not exit cleanly would
+  // keep rewriting ports on the softwire: the first apply or withdraw
+  // removes it when it knows it is there.
+  bool stale_device_table = false;
+  if (auto exists = nft::table_exists(NFPROTO_NETDEV, settings.table); !exists) {
+    log.logf(LogLevel::kWarning, "nat: %s", exists.error().reason().c_str());
+  } else {
+    stale_device_table = *exists;
+  }
+  std::unique_ptr<NftStateSink> sink(new NftStateSink(std::move(settings), std::move(inner), log,
+                                                      std::move(*monitor), std::move(epoll),
+                                                      std::move(timer), std::move(*links)));
+  sink->device_table_ = stale_device_table;
+  return sink;
 }
 
 NftStateSink::NftStateSink(Settings settings, std::unique_ptr<StateSink> inner, Logger& log,

@@ -95,6 +95,24 @@ TEST_F(NftSinkTest, TableBeforeTheSoftwireAndAfterIt) {
   EXPECT_FALSE(table_present());
 }
 
+TEST_F(NftSinkTest, ANetdevTableLeftByAnEarlierRunIsRemoved) {
+  // What an lwb4d killed under flow offloading leaves: table netdev lwb4.
+  if (std::system("command -v nft >/dev/null 2>&1") != 0) GTEST_SKIP() << "no nft(8)";
+  ASSERT_EQ(std::system("nft add table netdev lwb4 && nft add chain netdev lwb4 to_softwire"), 0);
+  auto sink = open(settings());
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(sink->apply(shared_state()).ok());  // no flowtable: postrouting
+  EXPECT_NE(std::system("nft list table netdev lwb4 >/dev/null 2>&1"), 0);
+  EXPECT_TRUE(table_present());
+  // And when the first thing is a withdraw.
+  ASSERT_EQ(std::system("nft add table netdev lwb4"), 0);
+  auto again = open(settings());
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(again->withdraw("released").ok());
+  EXPECT_NE(std::system("nft list table netdev lwb4 >/dev/null 2>&1"), 0);
+  EXPECT_FALSE(table_present());
+}
+
 TEST_F(NftSinkTest, FailedSoftwireWithdrawKeepsTheTable) {
   auto sink = open(settings());
   ASSERT_TRUE(sink);
