@@ -25,6 +25,10 @@ connrate:  flows.py connrate ADDR FIRST_PORT NPORTS COUNT   COUNT sequential TCP
     connects (each closed with RST) to ports FIRST_PORT.. in turn:
     "connrate n=<connected> seconds=.. per_second=.."
 accept:    flows.py accept ADDR PORT...   accepts TCP on every PORT and holds the connections.
+unreach:   flows.py unreach ADDR PORT SHARED (far side) answers the first datagram from
+    SHARED after a while and checks that the ICMP port unreachable coming
+    back quotes the port it sent to; sendclose: flows.py sendclose ADDR PORT
+    (LAN side) sends one datagram from a socket it closes at once.
 bigudp:    flows.py bigudp ADDR PORT SIZE   one SIZE-byte datagram, fragmented
     (no DF), to tests/lab/echo.py; exit 0 when the whole echo comes back,
     printing "bigudp port=<source port the echo server saw> bytes=<echoed>"
@@ -455,6 +459,45 @@ def icmp_error(addr, port, kind):
     sys.exit(__doc__)
 
 
+def unreach(addr, port, shared):
+    """Far side: the first datagram from SHARED gets one back after the LAN
+    socket closed; the port unreachable that comes back must quote the port
+    it was sent to (the real one, not the CPE's virtual one)."""
+    icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind((addr, port))
+    udp.settimeout(5)
+    print("unreach ready", flush=True)
+    _, peer = udp.recvfrom(2048)
+    if peer[0] != shared:
+        print(f"unreach: datagram from {peer[0]}, not {shared}", flush=True)
+        return 1
+    time.sleep(0.3)  # the LAN socket is closed by now
+    udp.sendto(b"anyone?", peer)
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        ready, _, _ = select.select([icmp], [], [], 0.2)
+        if not ready:
+            continue
+        pkt, src = icmp.recvfrom(2048)
+        ihl = (pkt[0] & 0x0F) * 4
+        inner = pkt[ihl + 8 :]
+        if src[0] != shared or pkt[ihl] != 3 or len(inner) < 28:
+            continue
+        iihl = (inner[0] & 0x0F) * 4
+        quoted = struct.unpack("!H", inner[iihl + 2 : iihl + 4])[0]
+        print(f"unreach real={peer[1]} quoted={quoted}", flush=True)
+        return 0 if quoted == peer[1] else 1
+    print("unreach: no port unreachable came back", flush=True)
+    return 1
+
+
+def sendclose(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(b"hello", (addr, port))
+    s.close()
+
+
 def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (16384, 16384))
     mode = sys.argv[1]
@@ -467,6 +510,10 @@ def main():
         sys.exit(probe(sys.argv[2], int(sys.argv[3])))
     elif mode == "churn":
         churn(sys.argv[2], int(sys.argv[3]), *map(int, sys.argv[4:7]))
+    elif mode == "unreach":
+        sys.exit(unreach(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
+    elif mode == "sendclose":
+        sendclose(sys.argv[2], int(sys.argv[3]))
     elif mode == "connrate":
         connrate(sys.argv[2], *map(int, sys.argv[3:6]))
     elif mode == "accept":

@@ -101,6 +101,18 @@ check "other IP protocols dropped on the softwire" \
 check "... and counted" "$(ip netns exec $cpe nft list counter "$egress_family" lwb4 egress_protocol_dropped |
   grep -q 'packets [1-9]'; echo $?)"
 
+# An ICMP error from the LAN about an inbound packet quotes the real port the
+# remote sent to, not the virtual one conntrack restores (RFC 5508 §4.1).
+out=$(mktemp)
+ip netns exec $far "${flows[@]}" unreach $far_addr $((port + 2)) $shared >"$out" 2>&1 &
+unreach_pid=$!
+for _ in $(seq 50); do grep -q ready "$out" && break; sleep 0.1; done
+ip netns exec $lan "${flows[@]}" sendclose $far_addr $((port + 2))
+wait "$unreach_pid"
+rc=$?
+check "port unreachable from the lan quotes the real port ($(grep -v ready "$out"))" $rc
+rm -f "$out"
+
 # Phase 2: the first port of the set reserved for a service on the cpe; the
 # table is swapped in place.
 reserved=$(python3 -c "a,k,p=$a,$k,$psid; m=16-a-k; print((1<<(16-a) if a else 0)|(p<<m))")

@@ -368,6 +368,21 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
     drop_outside_set(egress.rules, RuleBuilder().l4proto(kProtoIcmp).icmp_type(type), kIcmpIdOffset,
                      "icmp id", mask, kCounterEgressPort);
   }
+  // An ICMP error from the LAN or the CPE about a packet that came in quotes
+  // it as conntrack restores it: to the shared address and the virtual
+  // port. The remote sent it to the real port (RFC 5508 §4.1: the embedded
+  // header is translated like the outer one).
+  for (uint8_t type : {kIcmpUnreachable, kIcmpTimeExceeded}) {
+    for (const Field& f : {kTcpDport, kUdpDport}) {
+      RuleBuilder b;
+      b.l4proto(kProtoIcmp).icmp_type(type);
+      b.field_eq8(kIcmpErrorInner, kInnerVersionIhl).field_eq8(kIcmpErrorInner + 9, f.proto);
+      b.field_eq_addr(kIcmpErrorInner + 16, a);
+      const uint32_t at = kIcmpErrorInner + kInnerHeaderLength + f.offset;
+      std::string field = "@th," + std::to_string(at * 8) + ",16";
+      egress.rules.push_back(b.map_field(at, kIcmpChecksumOffset, field, "v2p").build());
+    }
+  }
 
   Chain ingress{"from_softwire", "", 0, 0, {}, {}};
   // Nothing outside the set is accepted on the shared address (RFC 7596 §5.1).

@@ -189,6 +189,11 @@ TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
                        "\"egress_protocol_dropped\" drop"));
   EXPECT_TRUE(has_rule(egress, "meta l4proto tcp tcp sport set tcp sport map @v2p accept"));
   EXPECT_TRUE(has_rule(egress, "meta l4proto udp udp sport set udp sport map @v2p accept"));
+  // An ICMP error about an inbound UDP datagram quotes it to the shared
+  // address: its virtual destination port goes back to the real one.
+  EXPECT_TRUE(has_rule(egress,
+                       "meta l4proto icmp icmp type 3 @th,64,8 69 @th,136,8 17 @th,192,32 "
+                       "192.0.2.2 @th,240,16 set @th,240,16 map @v2p"));
   EXPECT_TRUE(
       has_rule(egress, "meta l4proto icmp icmp type 8 icmp id set icmp id map @v2p accept"));
   EXPECT_TRUE(has_rule(egress,
