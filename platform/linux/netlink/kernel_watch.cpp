@@ -268,7 +268,10 @@ void KernelWatch::heal(Clock::time_point now) {
 
 void KernelWatch::rearm() {
   std::optional<Clock::time_point> next = heal_at_;
-  if (const auto& dad = sink_.pending_dad(); dad && !dad->timeout_reported) {
+  // While heals are held back the DAD timeout waits for the hold as well:
+  // only a heal reports it, and an overdue one would fire the timer again
+  // and again until then.
+  if (const auto& dad = sink_.pending_dad(); dad && !dad->timeout_reported && !heal_at_) {
     Clock::time_point timeout = dad->since + NetlinkStateSink::kDadTimeout;
     if (!next || timeout < *next) next = timeout;
   }

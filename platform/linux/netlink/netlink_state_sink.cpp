@@ -110,6 +110,7 @@ Status NetlinkStateSink::converge(const client::DesiredState& state, bool quiet)
 Status NetlinkStateSink::apply(const client::DesiredState& state) {
   log_.logf(LogLevel::kNotice, "apply: %s", describe_state(state).c_str());
   desired_ = state;
+  withdraw_pending_ = false;  // converging to the new state replaces it
   if (pending_dad_ && pending_dad_->address != state.softwire_source) pending_dad_.reset();
   if (unfinished_source_ && unfinished_source_->address != state.softwire_source) {
     unfinished_source_.reset();
@@ -118,7 +119,16 @@ Status NetlinkStateSink::apply(const client::DesiredState& state) {
 }
 
 Result<size_t> NetlinkStateSink::reconcile() {
-  if (!desired_) return size_t{0};
+  if (!desired_) {
+    // A withdraw that failed is tried again on the next change.
+    if (!withdraw_pending_) return size_t{0};
+    auto kernel = kernel_->snapshot(config_);
+    if (!kernel) return kernel.error();
+    std::vector<KernelOp> ops = plan_withdraw(config_, *kernel, owned_sources_);
+    if (auto st = run(ops); !st) return st.error();
+    withdraw_pending_ = false;
+    return ops.size();
+  }
   if (pending_dad_ && !pending_dad_->timeout_reported &&
       Clock::now() - pending_dad_->since >= kDadTimeout) {
     pending_dad_->timeout_reported = true;
@@ -140,9 +150,12 @@ Status NetlinkStateSink::withdraw(std::string_view reason) {
   desired_.reset();
   pending_dad_.reset();
   unfinished_source_.reset();
+  withdraw_pending_ = true;
   auto kernel = kernel_->snapshot(config_);
   if (!kernel) return kernel.error();
-  return run(plan_withdraw(config_, *kernel, owned_sources_));
+  if (auto st = run(plan_withdraw(config_, *kernel, owned_sources_)); !st) return st;
+  withdraw_pending_ = false;
+  return {};
 }
 
 }  // namespace lwb4::platform

@@ -70,6 +70,7 @@ class NetlinkStateSink final : public StateSink {
   Logger& log_;
   std::unique_ptr<NetlinkKernel> kernel_;
   std::optional<client::DesiredState> desired_;
+  bool withdraw_pending_ = false;  // the last withdraw failed: reconcile() retries it
   std::optional<PendingDad> pending_dad_;
   // The source an apply added before it stopped for DAD: removed again if
   // the rest of that apply fails.
