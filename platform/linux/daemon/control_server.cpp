@@ -89,6 +89,17 @@ ControlServer::~ControlServer() {
 void ControlServer::on_listen_readable() {
   for (int i = 0; i < kMaxAcceptsPerWake; ++i) {
     int fd = ::accept4(listen_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE) && spare_.valid()) {
+      // Out of descriptors: take the client with the spare one and close it.
+      spare_.reset();
+      UniqueFd refused(::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      const bool took = refused.valid();
+      refused.reset();
+      spare_ = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+      if (!took) return;  // nobody waiting after all
+      ++dropped_;
+      continue;
+    }
     if (fd < 0) return;  // EAGAIN, or a client that already left
     if (!loop_.add(fd, connection_kind_)) {
       ::close(fd);

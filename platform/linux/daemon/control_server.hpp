@@ -5,6 +5,8 @@
 // never waits for a client.
 #pragma once
 
+#include <fcntl.h>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -51,12 +53,17 @@ class ControlServer {
   ControlServer(std::string path, UniqueFd listen, EventLoop& loop, uint32_t connection_kind)
       : path_(std::move(path)),
         listen_(std::move(listen)),
+        spare_(::open("/dev/null", O_RDONLY | O_CLOEXEC)),
         loop_(loop),
         connection_kind_(connection_kind) {}
   void close_connection(int fd);
 
   std::string path_;
   UniqueFd listen_;
+  // Given up for a moment when accept(2) finds no descriptor free, so the
+  // waiting client can be taken and closed instead of the listening socket
+  // staying readable (a level-triggered loop would spin on it).
+  UniqueFd spare_;
   EventLoop& loop_;
   uint32_t connection_kind_;
   std::deque<int> pending_;  // oldest first

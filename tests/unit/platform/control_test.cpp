@@ -1,4 +1,7 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -240,6 +243,38 @@ TEST_F(ControlServerTest, SilentClientsAreBounded) {
   EXPECT_EQ(receive_reply(clients.back()), "{}\n");
   for (int fd : clients)
     ::close(fd);
+}
+
+TEST_F(ControlServerTest, OutOfDescriptorsTheWaitingClientIsClosedNotSpunOn) {
+  int client = connect_to(path_);
+  // Use up every descriptor the process may have.
+  rlimit old{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &old), 0);
+  std::vector<int> hogs;
+  rlimit low = old;
+  low.rlim_cur = 64;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY)) >= 0;)
+    hogs.push_back(fd);
+  server_->on_listen_readable();
+  for (int fd : hogs)
+    ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &old), 0);
+  // Nothing left waiting on the listening socket, so the loop will not
+  // wake for it again; the client was closed.
+  pollfd p{server_->listen_fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0);
+  EXPECT_EQ(server_->dropped(), 1u);
+  EXPECT_EQ(receive_reply(client), "");
+  ::close(client);
+  // And the server still serves once descriptors are back.
+  int next = connect_to(path_, "status");
+  std::vector<ControlRequest> seen;
+  for (int i = 0; i < 5 && seen.empty(); ++i)
+    seen = pump(1000);
+  EXPECT_EQ(seen, std::vector<ControlRequest>{ControlRequest::kStatus});
+  EXPECT_EQ(receive_reply(next), "{}\n");
+  ::close(next);
 }
 
 TEST_F(ControlServerTest, SecondServerOnTheSamePathIsRefused) {
