@@ -295,6 +295,9 @@ proto_lwb4_teardown() {
 		proto_block_restart "$cfg"
 	fi
 	proto_kill_command "$cfg"
+	# Run as `user`, lwb4d cannot remove its socket from this root-owned
+	# directory; a stale one would list the interface in lwb4ctl and ubus.
+	rm -f "$LWB4_RUN_DIR/$cfg.sock"
 }
 
 [ -n "$INCLUDE_ONLY" ] || {

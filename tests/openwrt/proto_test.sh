@@ -210,8 +210,10 @@ run_in "$files/lwb4.sh" "proto_lwb4_renew wan4"
 expect "renew -> SIGUSR1 ($(kill -l USR1)) to lwb4d" <<EOT
 proto_kill_command wan4 $(kill -l USR1)
 EOT
+touch "$LWB4_RUN_DIR/wan4.sock"
 run_in "$files/lwb4.sh" "proto_lwb4_teardown wan4"
 expect "teardown -> SIGTERM (default) to lwb4d" <<<"proto_kill_command wan4"
+check "... and the control socket removed (lwb4d as user cannot)" test ! -e "$LWB4_RUN_DIR/wan4.sock"
 run_in "$files/lwb4.sh" "ERROR=1 proto_lwb4_teardown wan4"
 expect "lwb4d exited 1 (setup failed): restarted as usual" <<<"proto_kill_command wan4"
 run_in "$files/lwb4.sh" "ERROR=2 proto_lwb4_teardown wan4"
