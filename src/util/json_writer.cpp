@@ -4,9 +4,49 @@
 
 namespace lwb4 {
 
+namespace {
+
+// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629
+// §4: no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
+size_t utf8_length(std::string_view s) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](size_t i) { return i < s.size() && (byte(i) & 0xc0) == 0x80; };
+  const unsigned char b = byte(0);
+  if (b >= 0xc2 && b <= 0xdf) return cont(1) ? 2 : 0;
+  if (b >= 0xe0 && b <= 0xef) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (b == 0xe0 && byte(1) < 0xa0) return 0;   // overlong
+    if (b == 0xed && byte(1) >= 0xa0) return 0;  // a surrogate
+    return 3;
+  }
+  if (b >= 0xf0 && b <= 0xf4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (b == 0xf0 && byte(1) < 0x90) return 0;   // overlong
+    if (b == 0xf4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
   out += '"';
-  for (char c : text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      // JSON is UTF-8 (RFC 8259 §8.1): names from the kernel or the wire
+      // need not be; a byte that does not start a valid sequence becomes
+      // U+FFFD.
+      size_t n = utf8_length(text.substr(i));
+      if (n == 0) {
+        out += "\xef\xbf\xbd";  // U+FFFD in UTF-8
+      } else {
+        out.append(text.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

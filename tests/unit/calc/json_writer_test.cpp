@@ -33,6 +33,27 @@ TEST(JsonWriter, EscapesStrings) {
             "\"\xc3\xa9\"]");
 }
 
+#define R "\xef\xbf\xbd"  // U+FFFD in UTF-8
+
+TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacters) {
+  // RFC 8259 §8.1: JSON text is UTF-8; a device or flowtable name from the
+  // kernel need not be.
+  JsonWriter w;
+  w.begin_array();
+  w.string("\xe2\x82\xac \xf0\x9f\x98\x80");  // U+20AC, U+1F600: kept
+  w.string(
+      "a\xff"
+      "b");                      // never valid
+  w.string("\xc3");              // cut short
+  w.string("\xc0\xaf");          // overlong "/"
+  w.string("\xed\xa0\x80");      // a surrogate
+  w.string("\xf4\x90\x80\x80");  // above U+10FFFF
+  w.end_array();
+  EXPECT_EQ(w.str(), "[\"\xe2\x82\xac \xf0\x9f\x98\x80\",\"a" R "b\",\"" R "\",\"" R R "\",\"" R R R
+                     "\",\"" R R R R "\"]");
+}
+#undef R
+
 TEST(JsonWriter, EscapesKeys) {
   JsonWriter w;
   w.begin_object().key("k\"1").number(0).end_object();
