@@ -133,7 +133,18 @@ int NetlinkUplink::fd() const {
 }
 
 Status NetlinkUplink::dump() {
+  // A dump that fails half-way (an interrupted dump, a full buffer) leaves
+  // the state before it, not an empty uplink the engine would withdraw for;
+  // the next wake tries again.
+  UplinkTracker before = tracker_;
   tracker_.clear();
+  Status st = dump_all();
+  dump_pending_ = !st;
+  if (!st) tracker_ = std::move(before);
+  return st;
+}
+
+Status NetlinkUplink::dump_all() {
   if (int err = nl_rtgen_request(query_, RTM_GETLINK, AF_UNSPEC, NLM_F_DUMP); err < 0) {
     return nl_error("link dump", err);
   }
@@ -146,6 +157,11 @@ Status NetlinkUplink::dump() {
 }
 
 Status NetlinkUplink::process() {
+  if (dump_pending_) {
+    for (int j = 0; j < kMaxDrain && nl_recvmsgs_default(events_) != -NLE_AGAIN; ++j) {
+    }
+    return dump();
+  }
   for (int i = 0; i < kMaxMessagesPerWake; ++i) {
     int err = nl_recvmsgs_default(events_);
     if (err == -NLE_AGAIN) return {};

@@ -59,12 +59,14 @@ class NetlinkUplink {
  private:
   explicit NetlinkUplink(std::string name) : tracker_(std::move(name)) {}
   Status dump();
+  Status dump_all();
   Status change_address(const Ipv6Address& address, bool add);
 
   nl_sock* events_ = nullptr;
   nl_sock* query_ = nullptr;
   UplinkTracker tracker_;
   uint64_t resyncs_ = 0;
+  bool dump_pending_ = false;  // the last dump failed: the next wake retries it
   std::vector<uint8_t> duid_;
   std::optional<MacAddress> mac_;
   uint32_t attempt_ = 0;
