@@ -228,8 +228,13 @@ Status NetlinkUplink::keep_link_local() {
     // RFC 4862 §5.4.5: a duplicate is not used; try another identifier.
     Status removed = change_address(address, false);
     if (++attempt_ >= kMaxLinkLocalAttempts) {
-      return make_error("dedicated link-local %s failed DAD; gave up after %u candidates",
-                        address.to_string().c_str(), attempt_);
+      // Without any link-local DHCPv6 could not send at all: fall back to
+      // the interface's own (shared with other clients; docs/design.md).
+      tracker_.set_dedicated_link_local(std::nullopt);
+      return make_error(
+          "dedicated link-local %s failed DAD; gave up after %u candidates, using the "
+          "interface's own link-local",
+          address.to_string().c_str(), attempt_);
     }
     Ipv6Address next = dedicated_link_local(duid_, attempt_, mac_);
     tracker_.set_dedicated_link_local(next);
