@@ -21,6 +21,7 @@ constexpr int kMaxDatagramsPerWake = 32;
 // loop; after this many in a row the timer backs off.
 constexpr int kMaxStuckTimers = 100;
 constexpr client::Millis kStuckBackoff{1000};
+constexpr std::chrono::milliseconds kScriptExitWait{3000};  // within netifd's 5 s
 
 std::string describe_uplink(const client::UplinkState& s) {
   std::string out = s.up ? "up" : "down";
@@ -230,6 +231,9 @@ int Daemon::run() {
   if (auto st = uplink_->release_link_local(); !st) {
     log_.logf(LogLevel::kWarning, "%s", st.error().reason().c_str());
   }
+  // The script hears the last state (withdrawn after the release) before
+  // lwb4d goes; bounded, so netifd's 5 s before SIGKILL are kept.
+  if (script_) script_->finish(kScriptExitWait);
   return 0;
 }
 

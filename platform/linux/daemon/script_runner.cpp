@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -148,6 +149,25 @@ void ScriptRunner::reap() {
       queued_.reset();
       run(std::move(next));
     }
+  }
+}
+
+void ScriptRunner::finish(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (child_ > 0) {
+    reap();  // also starts the queued run when the child is done
+    if (child_ <= 0) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      log_.logf(LogLevel::kWarning, "--script %s still running at exit: killed", path_.c_str());
+      ::kill(child_, SIGKILL);
+      queued_.reset();
+      int status = 0;
+      while (::waitpid(child_, &status, 0) < 0 && errno == EINTR) {
+      }
+      child_ = 0;
+      break;
+    }
+    ::usleep(10'000);
   }
 }
 

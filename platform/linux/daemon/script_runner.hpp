@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,10 @@ class ScriptRunner {
   // Collects a finished child (call on SIGCHLD), logs a failure, and starts
   // the queued run.
   void reap();
+  // At exit: waits for the running child and the queued run (the last
+  // state, e.g. "withdrawn" after the release) at most `limit` in all; a
+  // child still running then is killed.
+  void finish(std::chrono::milliseconds limit);
   bool busy() const { return child_ > 0; }
   const std::string& path() const { return path_; }
 

@@ -193,6 +193,39 @@ TEST(ScriptRunner, OneChildAtATimeAndOnlyTheNewestWaits) {
   EXPECT_EQ(read_text(out), "bound 192.0.2.18\nbound 192.0.2.99\n");
 }
 
+TEST(ScriptRunner, AtExitTheQueuedLastStateStillRuns) {
+  // SIGTERM while the "bound" script runs: the "withdrawn" queued behind
+  // it is what the hook must hear last.
+  TempDir dir;
+  std::string out = dir.file("log");
+  write_script(dir.file("s"), "sleep 0.2\necho \"$ACTION\" >> " + out + "\n");
+  Capture log_pipe;
+  Logger log("lwb4d", LogLevel::kInfo, log_pipe.fd());
+  ScriptRunner runner(dir.file("s"), log);
+  client::DesiredState s = sample_state();
+  runner.run(script_environment(&s, "t"));
+  runner.run(script_environment(nullptr, "t", "released"));
+  runner.finish(std::chrono::milliseconds(3000));
+  EXPECT_FALSE(runner.busy());
+  EXPECT_EQ(read_text(out), "bound\nwithdrawn\n");
+  EXPECT_EQ(log_pipe.drain(), "");
+}
+
+TEST(ScriptRunner, AtExitAHungScriptIsKilledInTime) {
+  TempDir dir;
+  write_script(dir.file("s"), "exec sleep 30\n");
+  Capture log_pipe;
+  Logger log("lwb4d", LogLevel::kInfo, log_pipe.fd());
+  ScriptRunner runner(dir.file("s"), log);
+  runner.run(script_environment(nullptr, "t", "released"));
+  auto start = std::chrono::steady_clock::now();
+  runner.finish(std::chrono::milliseconds(200));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_FALSE(runner.busy());
+  EXPECT_EQ(log_pipe.drain(),
+            "lwb4d: warning: --script " + dir.file("s") + " still running at exit: killed\n");
+}
+
 TEST(ScriptRunner, FailuresAreLogged) {
   TempDir dir;
   write_script(dir.file("s"), "exit 3\n");
