@@ -8,6 +8,11 @@
 namespace lwb4::platform {
 namespace {
 
+// Lists a server fills (FMRs, 4o6 servers) are cut in the status: the whole
+// reply must fit one datagram of the control socket (kMaxControlReply, and
+// the socket's send buffer below it).
+constexpr size_t kMaxListed = 64;
+
 constexpr client::Seconds kInfinite{0xffffffff};  // RFC 2131 §3.3: "infinity"
 constexpr int kLabelWidth = 10;                   // "counters: "
 constexpr size_t kRangesInText = 8;
@@ -37,9 +42,9 @@ void write_map(JsonWriter& w, const client::MapDetails& m) {
   w.key("ea_len").number(m.bmr.ea_len);
   w.key("ea_bits").number(static_cast<int64_t>(m.ea_bits));
   w.key("fmr_count").number(static_cast<int64_t>(m.fmrs.size()));
-  w.key("fmrs").begin_array();
-  for (const s46::Rule& r : m.fmrs)
-    write_rule(w, r);
+  w.key("fmrs").begin_array();  // the first kMaxListed; fmr_count has them all
+  for (size_t i = 0; i < m.fmrs.size() && i < kMaxListed; ++i)
+    write_rule(w, m.fmrs[i]);
   w.end_array();
   w.end_object();
 }
@@ -338,9 +343,9 @@ std::string status_json(const DaemonStatus& s) {
     }
   }
   w.key("dhcp6_state").string(s.engine.dhcp6_state);
-  w.key("servers").begin_array();
-  for (const Ipv6Address& a : s.engine.dhcp4o6_servers)
-    w.string(a.to_string());
+  w.key("servers").begin_array();  // the first kMaxListed (option 88 has room for 4,000)
+  for (size_t i = 0; i < s.engine.dhcp4o6_servers.size() && i < kMaxListed; ++i)
+    w.string(s.engine.dhcp4o6_servers[i].to_string());
   w.end_array();
   w.key("uplink").begin_object();
   w.key("name").string(s.uplink);

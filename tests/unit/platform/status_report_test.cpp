@@ -205,6 +205,23 @@ TEST(StatusJson, LongRangeListIsTruncated) {
   EXPECT_TRUE(contains(json, "[2049,2049]],\"port_ranges_truncated\":true,"));
 }
 
+TEST(StatusJson, AServerFilledListIsCutSoTheReplyFitsOneDatagram) {
+  // Option 88 has room for about 4,000 addresses; the reply must stay one
+  // datagram of the control socket.
+  DaemonStatus s = bound_status();
+  s.engine.dhcp4o6_servers.clear();
+  for (int i = 0; i < 4000; ++i) {
+    Ipv6Address a = *Ipv6Address::parse("2001:db8::");
+    a.bytes[14] = static_cast<uint8_t>(i >> 8);
+    a.bytes[15] = static_cast<uint8_t>(i);
+    s.engine.dhcp4o6_servers.push_back(a);
+  }
+  std::string json = status_json(s);
+  EXPECT_LT(json.size(), size_t{16 * 1024});
+  EXPECT_TRUE(contains(json, "\"servers\":[\"2001:db8::\",\"2001:db8::1\","));
+  EXPECT_TRUE(contains(json, "\"2001:db8::3f\"],"));  // the 64th, the last listed
+}
+
 TEST(StatusJson, LeaseTimers) {
   DaemonStatus s = bound_status();
   s.now = at_ms(kAcquiredMs + 3'600'000 + 1);  // expired
