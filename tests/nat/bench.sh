@@ -27,7 +27,7 @@
 # where its cost is: "lwb4-snat", only the SNAT chain into the pool, and
 # "lwb4-hooks", the per-packet base chains with their port-map chains empty;
 # "lwb4-netdev", the whole table with the outbound rewrite on the
-# softwire's netdev egress hook, as lwb4d has it under flow offloading; and,
+# softwire's netdev hooks, as lwb4d has it under flow offloading; and,
 # when clang has the BPF target, "tc-bpf": lwb4's SNAT chain and pool guard
 # with the per-packet chains replaced by tests/nat/portmap_tc.bpf.c on the
 # softwire's tc hooks, to measure what taking the rewrite out of nftables

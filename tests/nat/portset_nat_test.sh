@@ -50,11 +50,11 @@ ip netns exec $cpe sysctl -qw net.ipv4.ip_forward=1
 
 count=$(python3 -c "a,k=$a,$k; print(((1<<a)-1 if a else 1)*(1<<(16-a-k)) - (0 if a else 1))")
 args=(--address "$shared" --oif sw0 --offset "$a" --psid-len "$k" --psid "$psid")
-# EGRESS_HOOK=netdev: the outbound rewrite on sw0's netdev egress hook (what
+# EGRESS_HOOK=netdev: the port rewrite on sw0's netdev ingress and egress hooks (what
 # lwb4d does while a flowtable exists) instead of postrouting.
-egress_family=ip  # of the table with the egress counters
+rewrite_family=ip  # of the table with the rewrite chains and their counters
 if [ -n "${EGRESS_HOOK:-}" ]; then args+=(--egress-hook "$EGRESS_HOOK"); fi
-if [ "${EGRESS_HOOK:-}" = netdev ]; then egress_family=netdev; fi
+if [ "${EGRESS_HOOK:-}" = netdev ]; then rewrite_family=netdev; fi
 
 # Phase 1: no reserved port, the whole set is the NAT pool.
 ip netns exec $cpe "$apply" apply "${args[@]}"
@@ -98,7 +98,7 @@ for p in tcp udp icmp; do
 done
 check "other IP protocols dropped on the softwire" \
   "$([ "$(field proto253 "$summary")" = 0 ]; echo $?)"
-check "... and counted" "$(ip netns exec $cpe nft list counter "$egress_family" lwb4 egress_protocol_dropped |
+check "... and counted" "$(ip netns exec $cpe nft list counter "$rewrite_family" lwb4 egress_protocol_dropped |
   grep -q 'packets [1-9]'; echo $?)"
 
 # An ICMP error from the LAN about an inbound packet quotes the real port the
@@ -142,7 +142,7 @@ check "inbound to unreserved port $inside of the set dropped" \
   "$(! ip netns exec $far "${flows[@]}" probe $shared "$inside"; echo $?)"
 check "inbound to pool port $first_virtual (outside the set) dropped" \
   "$(! ip netns exec $far "${flows[@]}" probe $shared "$first_virtual"; echo $?)"
-check "inbound drops counted" "$(ip netns exec $cpe nft list counter ip lwb4 inbound_dropped |
+check "inbound drops counted" "$(ip netns exec $cpe nft list counter "$rewrite_family" lwb4 inbound_dropped |
   grep -q 'packets [1-9]'; echo $?)"
 kill "${listeners[@]}" 2>/dev/null
 

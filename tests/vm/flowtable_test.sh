@@ -10,10 +10,12 @@
 # an offloaded flow are sent from its fast path. lwb4d sees any flowtable
 # (status nat.offloading_flowtables) within a second and moves its rewrite
 # of the pool port into the set from postrouting to the softwire's netdev
-# egress hook, which the fast path passes; back when no flowtable is left,
-# and while the softwire is deleted (which takes the netdev chain with it),
-# also when it is deleted and re-created between two reads of lwb4d's link
-# watch.
+# egress hook, which the fast path passes, and of the real port to the pool
+# port from prerouting to its ingress hook, ahead of the flowtable's lookup
+# (checked with the whole set to one server port); back when no flowtable is
+# left, and while the softwire is deleted (which takes the netdev chains with
+# it), also when it is deleted and re-created between two reads of lwb4d's
+# link watch.
 #   sudo tests/vm/flowtable_test.sh [BUILD_DIR]   (default build/vm)
 # Ends with "N passed, M failed"; exit status 0 only when nothing failed.
 set -euo pipefail
@@ -135,10 +137,12 @@ add_flowtable
 check "the flowtable is in (lan0 and the softwire)" \
 	sh -c "ip netns exec $(lab_ns cpe) nft list flowtable inet fw4 ft >/dev/null"
 check "lwb4d reports it in status within 1 s" wait_for 1 offloading_is '["inet fw4 ft"]'
-check "... and moves the rewrite to the netdev egress hook" wait_for 1 hook_is "netdev egress"
-check "... logged" grep -qF "nat: the rewrite into the port set is on the netdev egress hook" "$log"
+check "... and moves the rewrite to the softwire's netdev hooks" wait_for 1 hook_is netdev
+check "... logged" grep -qF "nat: the rewrite into the port set is on the netdev hooks of the softwire now" "$log"
 check "table netdev lwb4: an egress chain on the softwire" \
 	sh -c "ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 egress | grep -qF 'hook egress device \"$SW\"'"
+check "... and an ingress chain ahead of the flowtable (priority -500 < 0)" \
+	sh -c "ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 ingress | grep -qF 'hook ingress device \"$SW\" priority -500'"
 check "lwb4ctl status shows it" sh -c "'$LWB4CTL' status --control '$sock' | grep -qF 'offloaded by flowtable inet fw4 ft'"
 check "fetches through the flowtable's fast path, nothing outside the set" clean_fetches
 slow=$(counted slow) all=$(counted sent)
@@ -148,6 +152,63 @@ read -r -d "" -a tcp_ports <<<"$(lab_aftr_ports tcp)" || true
 check "${#tcp_ports[@]} TCP source ports seen, all in the set" in_set "${tcp_ports[@]}"
 check "egress drop counters still read (netdev table)" \
 	sh -c "'$LWB4CTL' status --control '$sock' --json | grep -qF 'egress_port_dropped'"
+
+echo "== the whole set to one server port, answers through the flowtable on the softwire"
+# Real ports of the top ranges (65344-65359 here) are also pool ports of
+# other flows. The flowtable looks inbound packets up on the softwire's
+# ingress; unless lwb4's ingress map ran first, a flow's answer on real port
+# R would find the flow whose pool port is R (same server endpoint) and go
+# to the wrong LAN socket.
+cat >"$dir/echo_all.py" <<'EOF2'
+import resource, selectors, socket, sys, time
+resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sel = selectors.DefaultSelector()
+if mode == "server":
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((addr, port))
+    lsock.listen(4096)
+    sel.register(lsock, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is lsock:
+                c, _ = lsock.accept()
+                sel.register(c, selectors.EVENT_READ)
+                continue
+            try:
+                data = key.fileobj.recv(64)
+            except OSError:
+                data = b""
+            if data:
+                key.fileobj.send(data)
+            else:
+                sel.unregister(key.fileobj)
+                key.fileobj.close()
+socks = []
+for i in range(int(sys.argv[4])):
+    try:
+        socks.append(socket.create_connection((addr, port), timeout=2))
+    except OSError:
+        pass
+time.sleep(0.5)  # the handshakes' last ACKs have put every flow in the flowtable
+for i, s in enumerate(socks):
+    s.send(b"%05d" % i)
+    s.setblocking(False)
+    sel.register(s, selectors.EVENT_READ, i)
+ok, deadline = 0, time.time() + 10
+while len(sel.get_map()) and time.time() < deadline:
+    for key, _ in sel.select(0.5):
+        data = key.fileobj.recv(64)
+        ok += data == b"%05d" % key.data
+        sel.unregister(key.fileobj)
+print(len(socks), ok)
+EOF2
+lab_bg inet echo-all "$LAB_PYTHON" "$dir/echo_all.py" server "$LAB_INET_V4" 7007
+sleep 0.5
+read -r opened answered <<<"$(ip netns exec "$(lab_ns lan)" "$LAB_PYTHON" "$dir/echo_all.py" client "$LAB_INET_V4" 7007 1008)"
+check "$opened connections to $LAB_INET_V4:7007 (the set has 1008 ports)" test "$opened" -ge 980
+check "... each one answered on its own socket ($answered of $opened)" test "$answered" = "$opened"
 
 echo "== flow offloading turned off"
 cpe nft delete table inet fw4
@@ -159,13 +220,13 @@ check "fetches, nothing outside the set" clean_fetches
 
 echo "== firewall4 reloads with flow offloading on, then the softwire is deleted"
 add_flowtable
-check "rewrite on the egress hook again" wait_for 1 hook_is "netdev egress"
+check "rewrite on the netdev hooks again" wait_for 1 hook_is netdev
 cpe ip link del "$SW"
 check "lwb4d re-creates the softwire and its route" \
 	wait_for 5 sh -c "ip -n $(lab_ns cpe) -4 route show default | grep -qF 'dev $SW'"
-check "... the rewrite went to postrouting while it was gone" \
-	grep -qF "nat: the rewrite into the port set is at postrouting again" "$log"
-check "... and is on the new softwire's egress hook again" wait_for 1 hook_is "netdev egress"
+check "... the rewrite went to prerouting/postrouting while it was gone" \
+	grep -qF "nat: the rewrite into the port set is at prerouting and postrouting again" "$log"
+check "... and is on the new softwire's hooks again" wait_for 1 hook_is netdev
 check "the flowtable lost the softwire, still holds lan0" \
 	sh -c "ip netns exec $(lab_ns cpe) nft list flowtable inet fw4 ft | grep -F devices | grep -qv $SW"
 if ! check "fetches (the fast path from lan0 alone), nothing outside the set" clean_fetches; then :; fi
@@ -176,11 +237,12 @@ kill -STOP "$pid"
 cpe ip link del "$SW"
 cpe ip -6 tunnel add "$SW" mode ipip6 local "$src" remote "$LAB_BR" dev wan0 hoplimit 64 encaplimit none
 cpe ip link set "$SW" up
-check "... the old device took the netdev chain with it" \
+check "... the old device took the netdev chains with it" \
 	sh -c "! ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 egress >/dev/null 2>&1"
 kill -CONT "$pid"
-check "lwb4d puts the egress chain on the new device" wait_for 2 \
-	sh -c "ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 egress 2>/dev/null | grep -qF 'hook egress device \"$SW\"'"
+check "lwb4d puts the egress and ingress chains on the new device" wait_for 2 \
+	sh -c "ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 egress 2>/dev/null | grep -qF 'hook egress device \"$SW\"' &&
+		ip netns exec $(lab_ns cpe) nft list chain netdev lwb4 ingress 2>/dev/null | grep -qF 'hook ingress device \"$SW\"'"
 check "... and heals its /32 and route" wait_for 5 \
 	sh -c "ip -n $(lab_ns cpe) -4 route show default | grep -qF 'dev $SW'"
 if ! check "fetches, nothing outside the set" clean_fetches; then :; fi

@@ -279,7 +279,7 @@ void write_nat(JsonWriter& w, const std::optional<NatStatus>& nat) {
     w.string(f);
   w.end_array();
   const char* hook = nat->pool_size == 0      ? "none"
-                     : nat->rewrite_on_device ? "netdev egress"
+                     : nat->rewrite_on_device ? "netdev"
                                               : "postrouting";
   w.key("rewrite_hook").string(hook);
   w.end_object();
@@ -302,7 +302,7 @@ std::string nat_text(const NatStatus& nat) {
   if (nat.restored > 0) out += ", restored " + std::to_string(nat.restored) + "x";
   for (const std::string& f : nat.offloading_flowtables) {
     out += nat.rewrite_on_device
-               ? ", offloaded by flowtable " + f + " (rewrite on the netdev egress hook)"
+               ? ", offloaded by flowtable " + f + " (rewrite on the softwire's netdev hooks)"
                : ", BYPASSED by flowtable " + f + " (turn flow offloading off)";
   }
   return out;

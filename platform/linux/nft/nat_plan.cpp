@@ -36,6 +36,9 @@ constexpr int32_t kPriorityEgress = NF_IP_PRI_NAT_SRC + 50;  // after every SNAT
 constexpr int32_t kPriorityIngress = NF_IP_PRI_RAW;          // after defrag, before conntrack
 constexpr int32_t kPriorityGuard = NF_IP_PRI_FILTER - 1;     // local input, ahead of fw4's filter
 constexpr int32_t kPriorityDnat = NF_IP_PRI_NAT_DST - 1;     // pre-empts fw4's dstnat
+// The netdev ingress chain runs ahead of a flowtable's hook on the same
+// device (firewall4's: priority filter, 0).
+constexpr int32_t kPriorityDeviceIngress = -500;
 constexpr size_t kMaxTableName = 32;
 
 Bytes be16(uint16_t v) {
@@ -481,13 +484,17 @@ const char* hook_name(uint32_t hook) {
   }
 }
 
-// The egress rewrite (to_softwire, v2p, the egress counters) into a netdev
-// table whose base chain sits on the softwire's egress hook.
+// The port rewrite (to_softwire and from_softwire, both maps, their
+// counters) into a netdev table whose base chains sit on the softwire's
+// egress and ingress hooks.
 constexpr const char* kMapVirtualToPort = "v2p";
+constexpr const char* kMapPortToVirtual = "p2v";
 constexpr const char* kChainToSoftwire = "to_softwire";
+constexpr const char* kChainFromSoftwire = "from_softwire";
 constexpr const char* kChainEgress = "egress";
+constexpr const char* kChainIngress = "ingress";
 
-void move_egress_to_device(const std::string& device, NatPlan& plan) {
+void move_rewrite_to_device(const std::string& device, Ipv4Address a, NatPlan& plan) {
   TablePart d;
   auto take = [](auto& from, auto&& is, auto& to) {
     for (auto it = from.begin(); it != from.end();) {
@@ -503,25 +510,48 @@ void move_egress_to_device(const std::string& device, NatPlan& plan) {
       plan.counters,
       [](const std::string& c) { return c == kCounterEgressProtocol || c == kCounterEgressPort; },
       d.counters);
+  // from_softwire counts into a counter of its own table; the guard, which
+  // stays, keeps the ip table's.
+  d.counters.push_back(kCounterInbound);
   take(
-      plan.maps, [](const PortMap& m) { return m.name == kMapVirtualToPort; }, d.maps);
-  std::vector<Chain> egress;
+      plan.maps,
+      [](const PortMap& m) { return m.name == kMapVirtualToPort || m.name == kMapPortToVirtual; },
+      d.maps);
   take(
-      plan.chains, [](const Chain& c) { return c.name == kChainToSoftwire; }, d.chains);
+      plan.chains,
+      [](const Chain& c) { return c.name == kChainToSoftwire || c.name == kChainFromSoftwire; },
+      d.chains);
+  std::vector<Chain> replaced;
   take(
-      plan.chains, [](const Chain& c) { return c.name == kChainEgress; }, egress);
-  Chain hook;
-  hook.name = kChainEgress;
-  hook.type = "filter";
-  hook.hook = NF_NETDEV_EGRESS;
-  hook.priority = 0;
-  hook.device = device;
-  Rule r;
-  r.exprs = {MetaExpr{NFT_META_PROTOCOL, kReg1}, CmpExpr{kReg1, NFT_CMP_EQ, {0x08, 0x00}},
-             VerdictExpr{NFT_JUMP, kChainToSoftwire}};
-  r.text = std::string("meta protocol ip jump ") + kChainToSoftwire;
-  hook.rules.push_back(std::move(r));
-  d.chains.push_back(std::move(hook));
+      plan.chains, [](const Chain& c) { return c.name == kChainEgress || c.name == kChainIngress; },
+      replaced);
+  const Bytes ip{0x08, 0x00};  // ETH_P_IP
+  Chain egress;
+  egress.name = kChainEgress;
+  egress.type = "filter";
+  egress.hook = NF_NETDEV_EGRESS;
+  egress.priority = 0;
+  egress.device = device;
+  Rule out;
+  out.exprs = {MetaExpr{NFT_META_PROTOCOL, kReg1}, CmpExpr{kReg1, NFT_CMP_EQ, ip},
+               VerdictExpr{NFT_JUMP, kChainToSoftwire}};
+  out.text = std::string("meta protocol ip jump ") + kChainToSoftwire;
+  egress.rules.push_back(std::move(out));
+  Chain ingress;
+  ingress.name = kChainIngress;
+  ingress.type = "filter";
+  ingress.hook = NF_NETDEV_INGRESS;
+  ingress.priority = kPriorityDeviceIngress;
+  ingress.device = device;
+  Rule in;
+  in.exprs = {MetaExpr{NFT_META_PROTOCOL, kReg1}, CmpExpr{kReg1, NFT_CMP_EQ, ip},
+              PayloadExpr{NFT_PAYLOAD_NETWORK_HEADER, 16, 4, kReg1},
+              CmpExpr{kReg1, NFT_CMP_EQ, Bytes(a.bytes.begin(), a.bytes.end())},
+              VerdictExpr{NFT_JUMP, kChainFromSoftwire}};
+  in.text = "meta protocol ip ip daddr " + a.to_string() + " jump " + kChainFromSoftwire;
+  ingress.rules.push_back(std::move(in));
+  d.chains.push_back(std::move(ingress));
+  d.chains.push_back(std::move(egress));
   plan.device = std::move(d);
 }
 
@@ -599,7 +629,7 @@ Result<NatPlan> plan_nat(const NatConfig& config) {
   plan.virtual_first = *first;
   plan.virtual_count = pool;
   plan_shared(config, reserved, *first, plan);
-  if (config.egress_on_device) move_egress_to_device(config.oifname, plan);
+  if (config.egress_on_device) move_rewrite_to_device(config.oifname, config.address, plan);
   return plan;
 }
 

@@ -146,10 +146,13 @@ struct NatConfig {
   std::vector<uint16_t> reserved;
   std::vector<Forward> forwards;  // their external ports are reserved too
   std::string table = kDefaultTable;
-  // The pool-to-set rewrite of outbound packets on the softwire's netdev
-  // egress hook instead of postrouting (NatPlan::device): it then also sees
-  // what a flowtable's fast path sends, which skips postrouting. Linux >=
-  // 5.16, and the device must exist when the plan is applied.
+  // The port rewrite on the softwire's netdev hooks instead of prerouting
+  // and postrouting (NatPlan::device): egress then also sees what a
+  // flowtable's fast path sends (it skips postrouting), and ingress maps a
+  // real port to its pool port before a flowtable on the softwire looks the
+  // flow up (else a real port equal to another flow's pool port would find
+  // that flow). Linux >= 5.16, and the device must exist when the plan is
+  // applied.
   bool egress_on_device = false;
 };
 
@@ -171,8 +174,10 @@ struct NatPlan {
   uint16_t virtual_first = 0;
   uint32_t virtual_count = 0;
   // With NatConfig::egress_on_device and a port set: `table netdev TABLE`
-  // with the egress counters, the v2p map, to_softwire and the base chain
-  // `egress` on the device's egress hook; the ip table then has none of them.
+  // with the egress counters and inbound_dropped, both maps, to_softwire and
+  // from_softwire, and base chains `egress` and `ingress` on the device's
+  // hooks (ingress ahead of a flowtable's); the ip table then keeps the
+  // SNAT, the guard, the port forwards and its own inbound_dropped.
   std::optional<TablePart> device;
 
   // The whole table in nft syntax (like `nft list table ip lwb4`).

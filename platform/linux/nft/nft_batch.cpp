@@ -471,8 +471,17 @@ int on_counter(const nlmsghdr* h, void* data) {
   if (dump->table != nftnl_obj_get_str(o.get(), NFTNL_OBJ_TABLE)) return MNL_CB_OK;
   uint32_t family = nftnl_obj_get_u32(o.get(), NFTNL_OBJ_FAMILY);
   if (family != NFPROTO_IPV4 && family != NFPROTO_NETDEV) return MNL_CB_OK;
-  dump->counters.emplace_back(nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME),
-                              nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS));
+  // A counter of the same name in both tables (inbound_dropped: the guard
+  // in ip, from_softwire in netdev) is one figure.
+  std::string name = nftnl_obj_get_str(o.get(), NFTNL_OBJ_NAME);
+  uint64_t packets = nftnl_obj_get_u64(o.get(), NFTNL_OBJ_CTR_PKTS);
+  for (auto& [n, p] : dump->counters) {
+    if (n == name) {
+      p += packets;
+      return MNL_CB_OK;
+    }
+  }
+  dump->counters.emplace_back(std::move(name), packets);
   return MNL_CB_OK;
 }
 

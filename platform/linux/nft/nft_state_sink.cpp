@@ -200,7 +200,8 @@ Status NftStateSink::install(nft::NatPlan plan, const client::DesiredState& stat
   if (!st && plan.device) {
     bool gone = if_nametoindex(settings_.softwire.c_str()) == 0;
     log_.logf(LogLevel::kError,
-              "nat: the rewrite on the netdev egress hook of %s: %s; rewriting at postrouting%s",
+              "nat: the rewrite on the netdev hooks of %s: %s; rewriting at prerouting and "
+              "postrouting%s",
               settings_.softwire.c_str(), st.error().reason().c_str(),
               gone ? " (the device is gone)" : ", which flows a flowtable offloads skip");
     auto fallback = plan_for(state);
@@ -224,7 +225,7 @@ Status NftStateSink::apply(const client::DesiredState& state) {
   if (!plan) return nat_error(plan.error());
   if (auto st = install(std::move(*plan), state); !st) return nat_error(st.error());
   lost_in_a_row_ = 0;
-  const char* where = plan_->device ? " (rewrite on the netdev egress hook)" : "";
+  const char* where = plan_->device ? " (rewrite on the softwire's netdev hooks)" : "";
   if (plan_->virtual_count == 0) {
     log_.logf(LogLevel::kInfo, "nat: table ip %s on %s: plain SNAT to %s", plan_->table.c_str(),
               settings_.softwire.c_str(), state.ipv4.to_string().c_str());
@@ -403,7 +404,7 @@ void NftStateSink::check_flowtables() {
     } else {
       log_.logf(LogLevel::kNotice,
                 "nat: flowtable %s can offload flows to %s; its fast path skips postrouting, so "
-                "the rewrite into the port set goes on the softwire's netdev egress hook",
+                "the rewrite into the port set goes on the softwire's netdev hooks",
                 f.c_str(), settings_.softwire.c_str());
     }
   }
@@ -428,8 +429,8 @@ void NftStateSink::check_flowtables() {
     return;
   }
   log_.logf(LogLevel::kNotice, "nat: the rewrite into the port set is %s",
-            to_device && plan_->device ? "on the netdev egress hook of the softwire now"
-                                       : "at postrouting again");
+            to_device && plan_->device ? "on the netdev hooks of the softwire now"
+                                       : "at prerouting and postrouting again");
 }
 
 void NftStateSink::fill_status(DaemonStatus& status) const {

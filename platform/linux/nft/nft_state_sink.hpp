@@ -16,13 +16,13 @@
 //
 // Software flow offloading: while a flowtable holds the softwire (listed
 // after each apply, on every flowtable change and on every change of the
-// softwire's link), the pool-to-set rewrite of outbound packets moves from
-// postrouting, which the flowtable's fast path skips, to the softwire's
-// netdev egress hook (`table netdev NAME`, the same batch as the ip table);
-// when no flowtable holds it any more, back. Deleting the device takes a
-// netdev chain with it, and the flowtable loses the device too: the link
-// watch then puts the rewrite back at postrouting before the softwire
-// returns.
+// softwire's link), the port rewrite moves to the softwire's netdev hooks
+// (`table netdev NAME`, the same batch as the ip table): outbound from
+// postrouting, which the flowtable's fast path skips, to egress; inbound
+// from prerouting to ingress, ahead of the flowtable's own lookup there. When
+// no flowtable is left, back. Deleting the device takes netdev chains with
+// it, and the flowtable loses the device too: the link watch then puts the
+// rewrite back at prerouting/postrouting before the softwire returns.
 #pragma once
 
 #include <memory>
@@ -75,11 +75,11 @@ class NftStateSink final : public StateSink {
   void flush_binding(const Binding& old);
   void on_monitor();
   void restore();
-  // The outbound rewrite belongs on the softwire's netdev egress hook: a
-  // a flowtable exists, the kernel has not refused the hook, the device exists.
+  // The rewrite belongs on the softwire's netdev hooks: a flowtable exists,
+  // the kernel has not refused the hooks, the device exists.
   bool wants_device() const;
-  // Applies `plan`; a plan with the netdev egress chain that the kernel
-  // refuses falls back to the postrouting one.
+  // Applies `plan`; a plan with netdev chains that the kernel refuses falls
+  // back to prerouting/postrouting.
   Status install(nft::NatPlan plan, const client::DesiredState& state);
   void on_links();
   // Which flowtables hold the softwire; logs a change.
@@ -104,7 +104,7 @@ class NftStateSink final : public StateSink {
   std::vector<std::string> offloading_;        // flowtables holding the softwire
   std::optional<client::DesiredState> state_;  // what plan_ was made for
   bool device_table_ = false;                  // our netdev table is in the kernel
-  bool device_unsupported_ = false;            // the kernel refused a netdev egress chain
+  bool device_unsupported_ = false;            // the kernel refused the netdev chains
   // The softwire's ifindex when the netdev chain went on it: a device
   // deleted and re-created between two looks (its chain silently gone
   // with it before Linux 6.16) has another.

@@ -105,7 +105,8 @@ TEST(NftKernel, EgressRewriteOnTheDeviceAndBack) {
   ASSERT_TRUE(dev.ok());
   ASSERT_TRUE(apply_plan(ip).ok());
 
-  // ip -> netdev in one batch: the postrouting chain goes, the egress hook comes.
+  // ip -> netdev in one batch: the prerouting and postrouting chains go, the
+  // device's ingress and egress hooks come.
   Status st = apply_plan(*dev, false);
   if (!st.ok() && st.error().reason().find("egress") != std::string::npos) {
     GTEST_SKIP() << "no netdev egress hook: " << st.error().reason();
@@ -113,15 +114,21 @@ TEST(NftKernel, EgressRewriteOnTheDeviceAndBack) {
   ASSERT_TRUE(st.ok()) << st.error().reason();
   EXPECT_EQ(
       std::system("nft list chain netdev lwb4 egress | grep -qF 'hook egress device \"sw0\"'"), 0);
+  EXPECT_EQ(std::system("nft list chain netdev lwb4 ingress | "
+                        "grep -qF 'hook ingress device \"sw0\" priority -500'"),
+            0);
   EXPECT_NE(std::system("nft list chain ip lwb4 egress >/dev/null 2>&1"), 0);
+  EXPECT_NE(std::system("nft list chain ip lwb4 ingress >/dev/null 2>&1"), 0);
   auto counters = read_counters("lwb4");
   ASSERT_TRUE(counters.ok()) << counters.error().reason();
-  EXPECT_EQ(counters->size(), 3u);  // two in the netdev table, one in the ip table
+  // inbound_dropped is in both tables (the guard's, from_softwire's): one.
+  EXPECT_EQ(counters->size(), 3u);
 
   // netdev -> ip: the netdev table is deleted in the same batch.
   ASSERT_TRUE(apply_plan(ip, true).ok());
   EXPECT_NE(std::system("nft list table netdev lwb4 >/dev/null 2>&1"), 0);
   EXPECT_EQ(std::system("nft list chain ip lwb4 egress >/dev/null 2>&1"), 0);
+  EXPECT_EQ(std::system("nft list chain ip lwb4 ingress >/dev/null 2>&1"), 0);
 
   ASSERT_TRUE(apply_plan(*dev, false).ok());
   ASSERT_TRUE(remove_table("lwb4", true).ok());

@@ -489,50 +489,65 @@ bool has_chain(const std::vector<Chain>& chains, const std::string& name) {
   return std::any_of(chains.begin(), chains.end(), [&](const Chain& c) { return c.name == name; });
 }
 
-TEST(NatPlan, EgressOnTheDeviceMovesTheRewriteToANetdevTable) {
+TEST(NatPlan, OnTheDeviceMovesTheRewriteToANetdevTable) {
   NatConfig c = config(must_set(6, 6, 52));
   NatPlan ip = must_plan(c);
   EXPECT_FALSE(ip.device.has_value());
   c.egress_on_device = true;
   NatPlan p = must_plan(c);
   ASSERT_TRUE(p.device.has_value());
-  // The ip table keeps SNAT, the ingress map and the guard...
+  // The ip table keeps SNAT, the guard and its counter...
   EXPECT_TRUE(has_chain(p.chains, "snat"));
-  EXPECT_TRUE(has_chain(p.chains, "ingress"));
-  EXPECT_TRUE(has_chain(p.chains, "from_softwire"));
   EXPECT_TRUE(has_chain(p.chains, "guard"));
-  ASSERT_EQ(p.maps.size(), 1u);
-  EXPECT_EQ(p.maps[0].name, "p2v");
+  EXPECT_TRUE(p.maps.empty());
   EXPECT_EQ(p.counters, std::vector<std::string>{kCounterInbound});
-  // ...the netdev table has the egress rewrite, unchanged, behind one base
-  // chain on the device's egress hook.
-  EXPECT_FALSE(has_chain(p.chains, "to_softwire"));
-  EXPECT_FALSE(has_chain(p.chains, "egress"));
+  for (const char* moved : {"to_softwire", "from_softwire", "egress", "ingress"})
+    EXPECT_FALSE(has_chain(p.chains, moved)) << moved;
+  // ...the netdev table has both rewrites, unchanged, behind a base chain on
+  // each of the device's hooks.
   const TablePart& d = *p.device;
-  ASSERT_EQ(d.maps.size(), 1u);
-  EXPECT_EQ(d.maps[0].name, "v2p");
-  ASSERT_NE(port_map(ip, "v2p"), nullptr);
-  EXPECT_EQ(d.maps[0].elements, port_map(ip, "v2p")->elements);
-  EXPECT_EQ(d.counters, (std::vector<std::string>{kCounterEgressProtocol, kCounterEgressPort}));
-  ASSERT_EQ(d.chains.size(), 2u);
-  EXPECT_EQ(d.chains[0].name, "to_softwire");
-  const Chain* old_rules = nullptr;
-  for (const Chain& ch : ip.chains)
-    if (ch.name == "to_softwire") old_rules = &ch;
-  ASSERT_NE(old_rules, nullptr);
-  ASSERT_EQ(d.chains[0].rules.size(), old_rules->rules.size());
-  for (size_t i = 0; i < old_rules->rules.size(); ++i)
-    EXPECT_EQ(d.chains[0].rules[i].text, old_rules->rules[i].text);
-  const Chain& hook = d.chains[1];
-  EXPECT_EQ(hook.name, "egress");
-  EXPECT_EQ(hook.type, "filter");
-  EXPECT_EQ(hook.hook, static_cast<uint32_t>(NF_NETDEV_EGRESS));
-  EXPECT_EQ(hook.device, "sw0");
-  ASSERT_EQ(hook.rules.size(), 1u);
-  EXPECT_EQ(hook.rules[0].text, "meta protocol ip jump to_softwire");
+  ASSERT_EQ(d.maps.size(), 2u);
+  for (const PortMap& m : d.maps) {
+    ASSERT_NE(port_map(ip, m.name), nullptr) << m.name;
+    EXPECT_EQ(m.elements, port_map(ip, m.name)->elements) << m.name;
+  }
+  EXPECT_EQ(d.counters, (std::vector<std::string>{kCounterEgressProtocol, kCounterEgressPort,
+                                                  kCounterInbound}));
+  ASSERT_EQ(d.chains.size(), 4u);
+  for (const char* name : {"from_softwire", "to_softwire"}) {
+    SCOPED_TRACE(name);
+    const Chain* before = nullptr;
+    const Chain* after = nullptr;
+    for (const Chain& ch : ip.chains)
+      if (ch.name == name) before = &ch;
+    for (const Chain& ch : d.chains)
+      if (ch.name == name) after = &ch;
+    ASSERT_NE(before, nullptr);
+    ASSERT_NE(after, nullptr);
+    ASSERT_EQ(after->rules.size(), before->rules.size());
+    for (size_t i = 0; i < before->rules.size(); ++i)
+      EXPECT_EQ(after->rules[i].text, before->rules[i].text);
+  }
+  const Chain& in = d.chains[2];
+  EXPECT_EQ(in.name, "ingress");
+  EXPECT_EQ(in.hook, static_cast<uint32_t>(NF_NETDEV_INGRESS));
+  EXPECT_EQ(in.priority, -500);  // ahead of a flowtable (fw4: priority filter, 0)
+  EXPECT_EQ(in.device, "sw0");
+  ASSERT_EQ(in.rules.size(), 1u);
+  EXPECT_EQ(in.rules[0].text, "meta protocol ip ip daddr 192.0.2.2 jump from_softwire");
+  const Chain& out = d.chains[3];
+  EXPECT_EQ(out.name, "egress");
+  EXPECT_EQ(out.type, "filter");
+  EXPECT_EQ(out.hook, static_cast<uint32_t>(NF_NETDEV_EGRESS));
+  EXPECT_EQ(out.device, "sw0");
+  ASSERT_EQ(out.rules.size(), 1u);
+  EXPECT_EQ(out.rules[0].text, "meta protocol ip jump to_softwire");
   std::string text = p.to_text();
   EXPECT_NE(text.find("table netdev lwb4 {"), std::string::npos) << text;
   EXPECT_NE(text.find("type filter hook egress device \"sw0\" priority 0; policy accept;"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("type filter hook ingress device \"sw0\" priority -500; policy accept;"),
             std::string::npos)
       << text;
 }
