@@ -370,6 +370,16 @@ Result<Batch> encode_remove(const std::string& table, uint32_t first_seq,
 }
 
 namespace {
+// A NETLINK_NETFILTER socket bound to a port of the kernel's choosing.
+Result<SocketPtr> open_netfilter_socket() {
+  SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
+  if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
+  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return make_error("netlink bind: %s", std::strerror(errno));
+  }
+  return sock;
+}
+
 // The ports of the last batch sockets (closed after each batch; the monitor
 // reads their notifications afterwards).
 std::array<uint32_t, 8> recent_portids{};
@@ -382,11 +392,9 @@ bool sent_from_here(uint32_t portid) {
 }
 
 Status send_batch(const Batch& batch) {
-  SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
-  if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
-  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
-    return make_error("netlink bind: %s", std::strerror(errno));
-  }
+  Result<SocketPtr> opened = open_netfilter_socket();
+  if (!opened) return opened.error();
+  SocketPtr sock = std::move(*opened);
   recent_portids[next_portid++ % recent_portids.size()] = mnl_socket_get_portid(sock.get());
   int fd = mnl_socket_get_fd(sock.get());
   int one = 1;
@@ -488,11 +496,9 @@ int on_counter(const nlmsghdr* h, void* data) {
 }  // namespace
 
 Result<std::vector<std::pair<std::string, uint64_t>>> read_counters(const std::string& table) {
-  SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
-  if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
-  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
-    return make_error("netlink bind: %s", std::strerror(errno));
-  }
+  Result<SocketPtr> opened = open_netfilter_socket();
+  if (!opened) return opened.error();
+  SocketPtr sock = std::move(*opened);
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   uint32_t seq = static_cast<uint32_t>(::getpid()) << 12;
   // Both families: the egress counters are in the netdev table when there
@@ -560,11 +566,9 @@ int on_flowtable(const nlmsghdr* h, void* data) {
 }  // namespace
 
 Result<std::vector<std::string>> flowtables_with_devices() {
-  SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
-  if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
-  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
-    return make_error("netlink bind: %s", std::strerror(errno));
-  }
+  Result<SocketPtr> opened = open_netfilter_socket();
+  if (!opened) return opened.error();
+  SocketPtr sock = std::move(*opened);
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   uint32_t seq = static_cast<uint32_t>(::getpid()) << 12 | 1;
   nlmsghdr* h =
@@ -589,11 +593,9 @@ Result<std::vector<std::string>> flowtables_with_devices() {
 }
 
 Result<bool> table_exists(uint32_t family, const std::string& name) {
-  SocketPtr sock(mnl_socket_open(NETLINK_NETFILTER));
-  if (!sock) return make_error("netlink socket: %s", std::strerror(errno));
-  if (mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
-    return make_error("netlink bind: %s", std::strerror(errno));
-  }
+  Result<SocketPtr> opened = open_netfilter_socket();
+  if (!opened) return opened.error();
+  SocketPtr sock = std::move(*opened);
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
   uint32_t seq = static_cast<uint32_t>(::getpid()) << 12 | 2;
   nlmsghdr* h = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_GETTABLE, static_cast<uint16_t>(family),

@@ -43,6 +43,14 @@ class LeaseTest : public Dhcp4o6Fixture {
   // Binds at t = 0 exactly (zero offer window) with a 3600 s lease: T1 at
   // 1800 s, T2 at 3150 s, expiry at 3600 s.
   void bind_at_zero(std::optional<PortSet> params = kKeaPorts, uint32_t lease = 3600) {
+    request_at_zero(params);
+    // The REQUEST went out in on_response; answer it.
+    request_ = last_request();
+    last_bind_ = receive(response(ack_to(request_, kOffered, params, lease)));
+    ASSERT_EQ(client().state(), Dhcp4State::kBound);
+  }
+  // Up to the SELECTING REQUEST, sent at t = 0 (zero offer window).
+  void request_at_zero(std::optional<PortSet> params = kKeaPorts) {
     Dhcp4o6ClientConfig config = default_config();
     config.offer_window = Millis(0);
     make_client(config, pin_);
@@ -52,10 +60,6 @@ class LeaseTest : public Dhcp4o6Fixture {
     const dhcp4::Message d = fire_until_sent();
     (void)receive(response(offer_to(d, kOffered, params)));
     ASSERT_EQ(client().state(), Dhcp4State::kRequesting);
-    // The REQUEST went out in on_response; answer it.
-    request_ = last_request();
-    last_bind_ = receive(response(ack_to(request_, kOffered, params, lease)));
-    ASSERT_EQ(client().state(), Dhcp4State::kBound);
   }
   // The REQUEST of the current exchange, rebuilt from a fresh renew() or
   // from the DISCOVER's xid: the client keeps the OFFER's xid.
@@ -163,15 +167,8 @@ TEST_F(LeaseTest, RenewingRequestContentsAndRetrySchedule) {
 TEST_F(LeaseTest, ALeaseRunsFromTheFirstTransmissionOfItsRequest) {
   // RFC 2131 §4.4.1: the ACK answers the third transmission of the
   // SELECTING REQUEST; the lease still runs from the first.
-  Dhcp4o6ClientConfig config = default_config();
-  config.offer_window = Millis(0);
-  make_client(config, pin_);
-  now_ = at_ms(0);
-  (void)set_source(kSoftwire);
-  (void)start();
-  const dhcp4::Message d = fire_until_sent();
-  const TimePoint first = now_;
-  (void)receive(response(offer_to(d, kOffered, kKeaPorts)));  // REQUEST at `first`
+  request_at_zero();
+  const TimePoint first = now_;  // the REQUEST's first transmission
   EXPECT_EQ(fire_one().message_type, MessageType::kRequest);
   EXPECT_EQ(fire_one().message_type, MessageType::kRequest);
   ASSERT_GT(now_ - first, Millis(8 * kSec));
