@@ -156,22 +156,22 @@ Status NetlinkUplink::dump_all() {
   return {};
 }
 
-Status NetlinkUplink::process() {
-  if (dump_pending_) {
-    for (int j = 0; j < kMaxDrain && nl_recvmsgs_default(events_) != -NLE_AGAIN; ++j) {
-    }
-    return dump();
+// Queued events predate a fresh dump: dropped first, then the dump.
+Status NetlinkUplink::resync() {
+  for (int j = 0; j < kMaxDrain && nl_recvmsgs_default(events_) != -NLE_AGAIN; ++j) {
   }
+  return dump();
+}
+
+Status NetlinkUplink::process() {
+  if (dump_pending_) return resync();
   for (int i = 0; i < kMaxMessagesPerWake; ++i) {
     int err = nl_recvmsgs_default(events_);
     if (err == -NLE_AGAIN) return {};
     if (err == -NLE_NOMEM) {
       // ENOBUFS: the kernel dropped events; only a fresh dump is reliable.
       ++resyncs_;
-      // Queued events predate the dump; drop them first.
-      for (int j = 0; j < kMaxDrain && nl_recvmsgs_default(events_) != -NLE_AGAIN; ++j) {
-      }
-      return dump();
+      return resync();
     }
     if (err < 0) return nl_error("receive", err);
   }

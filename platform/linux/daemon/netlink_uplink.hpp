@@ -60,6 +60,7 @@ class NetlinkUplink {
   explicit NetlinkUplink(std::string name) : tracker_(std::move(name)) {}
   Status dump();
   Status dump_all();
+  Status resync();
   Status change_address(const Ipv6Address& address, bool add);
 
   nl_sock* events_ = nullptr;

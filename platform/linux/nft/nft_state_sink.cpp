@@ -203,7 +203,9 @@ Status NftStateSink::install(nft::NatPlan plan, const client::DesiredState& stat
               "nat: the rewrite on the netdev hooks of %s: %s; rewriting at prerouting and "
               "postrouting%s",
               settings_.softwire.c_str(), st.error().reason().c_str(),
-              gone ? " (the device is gone)" : ", which flows a flowtable offloads skip");
+              gone ? " (the device is gone)"
+                   : ", which flows a flowtable offloads skip: they would leave with ports "
+                     "outside the set; turn flow offloading off (firewall4: flow_offloading)");
     auto fallback = plan_for(state);
     if (!fallback) return fallback.error();
     plan = std::move(*fallback);
@@ -387,26 +389,16 @@ void NftStateSink::check_flowtables() {
     }
     now = std::move(*listed);
   }
-  const bool new_flowtable = std::any_of(now.begin(), now.end(), [&](const std::string& f) {
-    return std::find(offloading_.begin(), offloading_.end(), f) == offloading_.end();
-  });
-  // The refusal may have been passing (a clash with another transaction): a
-  // new flowtable is a new try.
-  if (new_flowtable) device_unsupported_ = false;
   for (const std::string& f : now) {
     if (std::find(offloading_.begin(), offloading_.end(), f) != offloading_.end()) continue;
-    if (device_unsupported_) {
-      log_.logf(LogLevel::kError,
-                "nat: flowtable %s can offload flows to %s, whose fast path skips the "
-                "postrouting hook where the pool port is rewritten into the set: they leave with "
-                "ports outside it; turn flow offloading off (firewall4: flow_offloading)",
-                f.c_str(), settings_.softwire.c_str());
-    } else {
-      log_.logf(LogLevel::kNotice,
-                "nat: flowtable %s can offload flows to %s; its fast path skips postrouting, so "
-                "the rewrite into the port set goes on the softwire's netdev hooks",
-                f.c_str(), settings_.softwire.c_str());
-    }
+    // A new flowtable is a new try of the netdev layout: a refusal may have
+    // been passing (a clash with another transaction). install() logs if
+    // the kernel refuses it again.
+    device_unsupported_ = false;
+    log_.logf(LogLevel::kNotice,
+              "nat: flowtable %s can offload flows to %s; its fast path skips postrouting, so "
+              "the rewrite into the port set goes on the softwire's netdev hooks",
+              f.c_str(), settings_.softwire.c_str());
   }
   if (now.empty() && !offloading_.empty()) {
     log_.logf(LogLevel::kNotice, "nat: no flowtable any more");
