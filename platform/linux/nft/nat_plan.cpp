@@ -83,6 +83,13 @@ class RuleBuilder {
     add(MetaExpr{NFT_META_L4PROTO}, CmpExpr{kReg1, NFT_CMP_EQ, u8(proto)});
     return text(std::string("meta l4proto ") + proto_name(proto));
   }
+  // The IPv4 header's protocol field (RFC 791 §3.1): the same test as
+  // `meta l4proto` where the family is ip, read inline by nft_do_chain
+  // instead of through a call.
+  RuleBuilder& ip_protocol(uint8_t proto) {
+    add(PayloadExpr{NFT_PAYLOAD_NETWORK_HEADER, 9, 1}, CmpExpr{kReg1, NFT_CMP_EQ, u8(proto)});
+    return text(std::string("ip protocol ") + proto_name(proto));
+  }
   RuleBuilder& l4proto_not(std::initializer_list<uint8_t> protos) {
     exprs_.push_back(MetaExpr{NFT_META_L4PROTO});
     std::string names;
@@ -132,6 +139,10 @@ class RuleBuilder {
   RuleBuilder& field_eq16(uint32_t offset, const std::string& field, uint16_t v) {
     add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2}, CmpExpr{kReg1, NFT_CMP_EQ, be16(v)});
     return text(field + " " + std::to_string(v));
+  }
+  RuleBuilder& field_ne16(uint32_t offset, const std::string& field, uint16_t v) {
+    add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 2}, CmpExpr{kReg1, NFT_CMP_NEQ, be16(v)});
+    return text(field + " != " + std::to_string(v));
   }
   RuleBuilder& field_eq8(uint32_t offset, uint8_t v) {
     add(PayloadExpr{NFT_PAYLOAD_TRANSPORT_HEADER, offset, 1}, CmpExpr{kReg1, NFT_CMP_EQ, u8(v)});
@@ -244,6 +255,16 @@ Rule udp_without_checksum(const Field& f, const std::string& map) {
 }
 constexpr Field kIcmpId{kProtoIcmp, kIcmpIdOffset, kIcmpChecksumOffset, "icmp id"};
 
+// The per-packet common case: a TCP segment or a checksummed UDP datagram
+// whose port the map knows, from the shared address when `source` is set.
+Rule fast_map_rule(const Field& f, const std::string& map, const Ipv4Address* source) {
+  RuleBuilder b;
+  b.ip_protocol(f.proto);
+  if (source) b.ip_addr(true, *source);
+  if (f.proto == kProtoUdp) b.field_ne16(kUdpChecksumOffset, "udp checksum", 0);
+  return b.map_field(f.offset, f.csum_offset, f.name, map).accept().build();
+}
+
 // The highest window of n ports in 1..65535 that holds no reserved port, so
 // that traffic to and from reserved ports is never mistaken for a mapped
 // flow. `reserved` is sorted.
@@ -338,7 +359,13 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
 
   // Only packets on the softwire (to or from the shared address) enter the
   // per-packet work; everything else passes the base chains with one rule.
+  // Each packet of a TCP or UDP flow runs this chain, so the common case
+  // comes first with as few expressions as it takes (each costs time on
+  // every packet: docs/benchmarks.md, "per packet"); what it leaves is
+  // checked in full below.
   Chain egress{"to_softwire", "", 0, 0, {}, {}};
+  egress.rules.push_back(fast_map_rule(kTcpSport, "v2p", &a));
+  egress.rules.push_back(fast_map_rule(kUdpSport, "v2p", &a));
   // Protocols without ports cannot share the address (RFC 7618 §7.1).
   egress.rules.push_back(RuleBuilder()
                              .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
@@ -347,14 +374,7 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
                              .build());
   egress.rules.push_back(
       RuleBuilder().ip_addr(true, a, true).counter(kCounterEgressPort).drop().build());
-  for (const Field& f : {kTcpSport, kUdpSport}) {
-    if (f.proto == kProtoUdp) egress.rules.push_back(udp_without_checksum(f, "v2p"));
-    egress.rules.push_back(RuleBuilder()
-                               .l4proto(f.proto)
-                               .map_field(f.offset, f.csum_offset, f.name, "v2p")
-                               .accept()
-                               .build());
-  }
+  egress.rules.push_back(udp_without_checksum(kUdpSport, "v2p"));
   egress.rules.push_back(RuleBuilder()
                              .l4proto(kProtoIcmp)
                              .icmp_type(kIcmpEchoRequest)
@@ -388,23 +408,19 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
   }
 
   Chain ingress{"from_softwire", "", 0, 0, {}, {}};
+  // Real port -> virtual port before conntrack looks the reply up. A port
+  // the map knows is in the set: accepted at once (the common case first,
+  // as on egress). A reserved port misses the map and goes on to the set
+  // checks.
+  ingress.rules.push_back(fast_map_rule(kTcpDport, "p2v", nullptr));
+  ingress.rules.push_back(fast_map_rule(kUdpDport, "p2v", nullptr));
   // Nothing outside the set is accepted on the shared address (RFC 7596 §5.1).
   ingress.rules.push_back(RuleBuilder()
                               .l4proto_not({kProtoIcmp, kProtoTcp, kProtoUdp})
                               .counter(kCounterInbound)
                               .drop()
                               .build());
-  // Real port -> virtual port before conntrack looks the reply up. A port
-  // the map knows is in the set: accepted at once. A reserved port misses
-  // the map and goes on to the set checks.
-  for (const Field& f : {kTcpDport, kUdpDport}) {
-    if (f.proto == kProtoUdp) ingress.rules.push_back(udp_without_checksum(f, "p2v"));
-    ingress.rules.push_back(RuleBuilder()
-                                .l4proto(f.proto)
-                                .map_field(f.offset, f.csum_offset, f.name, "p2v")
-                                .accept()
-                                .build());
-  }
+  ingress.rules.push_back(udp_without_checksum(kUdpDport, "p2v"));
   ingress.rules.push_back(RuleBuilder()
                               .l4proto(kProtoIcmp)
                               .icmp_type(kIcmpEchoReply)
@@ -458,8 +474,10 @@ void plan_shared(const NatConfig& c, const std::vector<uint16_t>& reserved, uint
   }
 
   Chain ingress_base{"ingress", "filter", NF_INET_PRE_ROUTING, kPriorityIngress, {}, {}};
+  // The address first: what leaves through the softwire passes this hook
+  // too, and a header compare costs less than reading the device's name.
   ingress_base.rules.push_back(
-      RuleBuilder().iifname(sw).ip_addr(false, a).jump(ingress.name).build());
+      RuleBuilder().ip_addr(false, a).iifname(sw).jump(ingress.name).build());
   Chain egress_base{"egress", "filter", NF_INET_POST_ROUTING, kPriorityEgress, {}, {}};
   egress_base.rules.push_back(RuleBuilder().oifname(sw).jump(egress.name).build());
 

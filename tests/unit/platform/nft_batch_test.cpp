@@ -81,7 +81,7 @@ TEST(NftBatch, ReplaceIsOneTransactionThatRebuildsTheTable) {
   EXPECT_EQ(b->what[11], "map v2p elements 768..1007");
   // The regular chains first: a jump needs its target.
   EXPECT_EQ(b->what[17], "chain from_softwire");
-  EXPECT_EQ(b->what[18].rfind("rule 1 of chain from_softwire (meta l4proto != ", 0), 0u);
+  EXPECT_EQ(b->what[18].rfind("rule 1 of chain from_softwire (ip protocol tcp ", 0), 0u);
 }
 
 TEST(NftBatch, FullAddressHasOneChainAndOneRule) {
