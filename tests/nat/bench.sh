@@ -10,16 +10,21 @@
 #     fw4 for) and round-robin over one chain per range (numgen inc + vmap);
 #   * TCP throughput (iperf3) and new connections per second through the cpe,
 #     lwb4's table against `masquerade`, alternating, median of ROUNDS: the
-#     rate spread over 16 destination ports (what the rules cost), and to one
-#     destination port (also the kernel's search for a free port in a pool
-#     filling up to CONNS_ONE/count, which masquerade's 64K ports do not have).
+#     rate spread over SPREAD destination ports (what the rules cost), and to
+#     one destination port (also the kernel's search for a free port in a pool
+#     filling up to CONNS_ONE/count, which masquerade's 64K ports do not have);
+#   * the cost per packet, in the same rounds: UDP datagrams per second of one
+#     flow through the cpe, outbound and inbound, each sender alone on the
+#     first CPU with the cpe's forwarding in its softirq (tests/nat/udp_flood.cpp,
+#     PPS_SECONDS each); nanoseconds per packet above masquerade.
 # Between designs the cpe's conntrack entries of the shared address are
 # flushed, so every design starts from an empty table.
 #   sudo tests/nat/bench.sh BUILD_DIR [--append] [OFFSET PSID_LEN PSID]
 # --append adds the tables, with the machine and date, to docs/benchmarks.md.
 # Environment: ITERS (churn, default 1000), ROUNDS (default 5), SECONDS_TP
-# (iperf3 time, default 3), CONNS (connections per rate run over 16 ports,
-# default 4000), CONNS_ONE (to one port, default 800), RATE_ONLY=1 (skip the
+# (iperf3 time, default 3), CONNS (connections per rate run over SPREAD
+# ports, default 4000 over 16), CONNS_ONE (to one port, default 800),
+# PPS_SECONDS (each way, default 1), RATE_ONLY=1 (skip the
 # usable-ports and churn part), BASELINE_APPLY (another build's
 # lwb4-nft-apply, e.g. main's: its table joins the alternating rounds as
 # "baseline", so a change is compared with what it replaces in one run),
@@ -44,7 +49,7 @@ if [ "${1:-}" = --append ]; then
 fi
 a=${1:-6} k=${2:-6} psid=${3:-52}
 iters=${ITERS:-1000} rounds=${ROUNDS:-5} tp_seconds=${SECONDS_TP:-3} conns=${CONNS:-4000}
-conns_one=${CONNS_ONE:-800}
+conns_one=${CONNS_ONE:-800} spread=${SPREAD:-16} pps_seconds=${PPS_SECONDS:-1}
 baseline=${BASELINE_APPLY:-}
 apply=$build/platform/linux/nft/lwb4-nft-apply
 flows=(python3 "$here/flows.py")
@@ -54,10 +59,11 @@ command -v iperf3 >/dev/null || { echo "needs iperf3 (tests/setup-debian.sh lab)
 
 lan=lwb4bench-lan$$ cpe=lwb4bench-cpe$$ far=lwb4bench-far$$
 shared=192.0.2.2 far_addr=192.0.2.1
-pids=() bpf_obj=""
+pids=() bpf_obj="" flood=""
 cleanup() {
   local p
   [ -n "$bpf_obj" ] && rm -f "$bpf_obj"
+  [ -n "$flood" ] && rm -f "$flood" "$flood.in"
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for n in $lan $cpe $far; do ip netns del "$n" 2>/dev/null || true; done
 }
@@ -153,6 +159,12 @@ paired() {
   python3 -c "import statistics, sys; a, b = (list(map(float, x.split())) for x in sys.argv[1:])
 print(f'{statistics.median(x / y for x, y in zip(a, b)):.2f}')" "$1" "$2"
 }
+# Median over the rounds of the nanoseconds per packet that DESIGN's packets
+# per second take above masquerade's in the same round.
+ns_above() {
+  python3 -c "import statistics, sys; a, b = (list(map(float, x.split())) for x in sys.argv[1:])
+print(f'{statistics.median(1e9 / x - 1e9 / y for x, y in zip(a, b)):.0f}')" "$1" "$2"
+}
 
 # The LAN side's clients on the first CPU (the cpe forwards in their softirq),
 # the far side's servers on the last: with free placement a single iperf3
@@ -163,9 +175,14 @@ if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
   on_far+=(taskset -c $(($(nproc) - 1)))
 fi
 
+flood=$(mktemp)
+c++ -O2 -o "$flood" "$here/udp_flood.cpp"
 ports=()
-for i in $(seq 0 24); do ports+=($((8000 + i))); done
+one_port=$((8008 + spread))
+for i in $(seq 0 $((8 + spread))); do ports+=($((8000 + i))); done
 "${on_far[@]}" "${flows[@]}" accept "$far_addr" "${ports[@]}" >/dev/null &
+pids+=($!)
+"${on_far[@]}" "$flood" sink "$far_addr" 9 1000000 &
 pids+=($!)
 "${on_far[@]}" iperf3 -s -B "$far_addr" >/dev/null 2>&1 &
 pids+=($!)
@@ -196,7 +213,7 @@ for d in "${churn_designs[@]}"; do
 done
 
 echo "== throughput and connection rate: lwb4 vs masquerade, $rounds rounds"
-declare -A tp rate rate1
+declare -A tp rate rate1 pps_out pps_in
 rate_designs=(masquerade lwb4)
 [ -n "$baseline" ] && rate_designs+=(baseline)
 parts=()
@@ -219,19 +236,34 @@ for r in $(seq "$rounds"); do
     design_on "$d"
     bps=$("${on_lan[@]}" iperf3 -c "$far_addr" -t "$tp_seconds" -J |
       python3 -c "import json,sys; print(json.load(sys.stdin)['end']['sum_received']['bits_per_second'])")
-    spread=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" 8008 16 "$conns")
-    one=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" 8024 1 "$conns_one")
+    spread_out=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" 8008 "$spread" "$conns")
+    one=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" "$one_port" 1 "$conns_one")
+    # One flow each way, the sender and the cpe's forwarding on the first CPU.
+    out=$(ip netns exec "$lan" taskset -c 0 "$flood" send "$far_addr" 9 "$pps_seconds")
+    ip netns exec "$far" taskset -c 0 "$flood" reply "$far_addr" 7777 "$pps_seconds" >"$flood.in" &
+    replier=$!
+    sleep 0.2
+    ip netns exec "$lan" "$flood" hold "$far_addr" 7777 "$(python3 -c "print($pps_seconds + 2)")" &
+    holder=$!
+    wait "$replier"
+    kill "$holder" 2>/dev/null || true
+    wait "$holder" 2>/dev/null || true
     tp[$d]="${tp[$d]:-} $bps"
-    rate[$d]="${rate[$d]:-} $(field per_second "$spread")"
+    rate[$d]="${rate[$d]:-} $(field per_second "$spread_out")"
     rate1[$d]="${rate1[$d]:-} $(field per_second "$one")"
-    printf '  round %s %-10s %6.2f Gbit/s, %s/s over 16 ports, %s/s to one\n' "$r" "$d" \
-      "$(python3 -c "print($bps / 1e9)")" "$(field per_second "$spread")" "$(field per_second "$one")"
+    pps_out[$d]="${pps_out[$d]:-} $(field pps "$out")"
+    pps_in[$d]="${pps_in[$d]:-} $(field pps "$(cat "$flood.in")")"
+    printf '  round %s %-10s %6.2f Gbit/s, %s/s over %s ports, %s/s to one, UDP %s/%s pps out/in\n' \
+      "$r" "$d" "$(python3 -c "print($bps / 1e9)")" "$(field per_second "$spread_out")" "$spread" \
+      "$(field per_second "$one")" "$(field pps "$out")" "$(field pps "$(cat "$flood.in")")"
     design_off
   done
 done
 tp_m=$(median <<<"${tp[masquerade]# }") tp_l=$(median <<<"${tp[lwb4]# }")
 rate_m=$(median <<<"${rate[masquerade]# }") rate_l=$(median <<<"${rate[lwb4]# }")
 rate1_m=$(median <<<"${rate1[masquerade]# }") rate1_l=$(median <<<"${rate1[lwb4]# }")
+out_m=$(median <<<"${pps_out[masquerade]# }") out_l=$(median <<<"${pps_out[lwb4]# }")
+in_m=$(median <<<"${pps_in[masquerade]# }") in_l=$(median <<<"${pps_in[lwb4]# }")
 
 churn_table=""
 if [ "${#churn_designs[@]}" -gt 0 ]; then
@@ -251,13 +283,13 @@ if [ -n "$baseline" ]; then
 | the same rounds, baseline (BASELINE_APPLY) | baseline | baseline / masquerade | lwb4 / baseline |
 |---|---|---|---|
 | TCP throughput | $(python3 -c "print(f'{$tp_b / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_b / $tp_m:.2f}')") | $(python3 -c "print(f'{$tp_l / $tp_b:.2f}')") |
-| new TCP connections per second over 16 destination ports | $rate_b | $(python3 -c "print(f'{$rate_b / $rate_m:.2f}')") | $(python3 -c "print(f'{$rate_l / $rate_b:.2f}')") |
+| new TCP connections per second over $spread destination ports | $rate_b | $(python3 -c "print(f'{$rate_b / $rate_m:.2f}')") | $(python3 -c "print(f'{$rate_l / $rate_b:.2f}')") |
 | new TCP connections per second to one destination port | $rate1_b | $(python3 -c "print(f'{$rate1_b / $rate1_m:.2f}')") | $(python3 -c "print(f'{$rate1_l / $rate1_b:.2f}')") |"
 fi
 parts_table=""
 if [ "${PARTS:-0}" = 1 ]; then
   parts_table="
-| the same rounds, new TCP connections per second over 16 destination ports | median | / masquerade | median of per-round ratios |
+| the same rounds, new TCP connections per second over $spread destination ports | median | / masquerade | median of per-round ratios |
 |---|---|---|---|"
   for d in lwb4 "${parts[@]}"; do
     r=$(median <<<"${rate[$d]# }")
@@ -265,19 +297,31 @@ if [ "${PARTS:-0}" = 1 ]; then
 | $d | $r | $(python3 -c "print(f'{$r / $rate_m:.2f}')") | $(paired "${rate[$d]}" "${rate[masquerade]}") |"
   done
 fi
+packet_table="
+| the same rounds, one UDP flow through the cpe | packets/s out | in | ns per packet above masquerade, out | in |
+|---|---|---|---|---|
+| masquerade | $out_m | $in_m | 0 | 0 |"
+for d in "${rate_designs[@]}"; do
+  [ "$d" = masquerade ] && continue
+  packet_table+="
+| $d | $(median <<<"${pps_out[$d]# }") | $(median <<<"${pps_in[$d]# }") | $(ns_above "${pps_out[$d]}" "${pps_out[masquerade]}") | $(ns_above "${pps_in[$d]}" "${pps_in[masquerade]}") |"
+done
 machine="$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), kernel $(uname -r), $(nft --version | cut -d' ' -f1-2)"
 table=$(
   cat <<EOT
 Run $(date -u +%Y-%m-%d) on $machine; \`tests/nat/bench.sh build/dev $a $k $psid\`
-(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns CONNS_ONE=$conns_one${RATE_ONLY:+ RATE_ONLY=$RATE_ONLY}${baseline:+ BASELINE_APPLY}${PARTS:+ PARTS=$PARTS}).
+(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns SPREAD=$spread CONNS_ONE=$conns_one PPS_SECONDS=$pps_seconds${RATE_ONLY:+ RATE_ONLY=$RATE_ONLY}${baseline:+ BASELINE_APPLY}${PARTS:+ PARTS=$PARTS}).
 $churn_table
-| through the cpe (median of $rounds) | masquerade | lwb4 | lwb4 / masquerade |
-|---|---|---|---|
-| TCP throughput (iperf3, ${tp_seconds} s, 1 stream) | $(python3 -c "print(f'{$tp_m / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / $tp_m:.2f}')") |
-| new TCP connections per second ($conns sequential over 16 destination ports) | $rate_m | $rate_l | $(python3 -c "print(f'{$rate_l / $rate_m:.2f}')") |
-| new TCP connections per second ($conns_one sequential to one destination port) | $rate1_m | $rate1_l | $(python3 -c "print(f'{$rate1_l / $rate1_m:.2f}')") |
+| through the cpe (median of $rounds) | masquerade | lwb4 | lwb4 / masquerade | median of per-round ratios |
+|---|---|---|---|---|
+| TCP throughput (iperf3, ${tp_seconds} s, 1 stream) | $(python3 -c "print(f'{$tp_m / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / $tp_m:.2f}')") | $(paired "${tp[lwb4]}" "${tp[masquerade]}") |
+| new TCP connections per second ($conns sequential over $spread destination ports) | $rate_m | $rate_l | $(python3 -c "print(f'{$rate_l / $rate_m:.2f}')") | $(paired "${rate[lwb4]}" "${rate[masquerade]}") |
+| new TCP connections per second ($conns_one sequential to one destination port) | $rate1_m | $rate1_l | $(python3 -c "print(f'{$rate1_l / $rate1_m:.2f}')") | $(paired "${rate1[lwb4]}" "${rate1[masquerade]}") |
+| UDP packets per second, one flow out ($pps_seconds s) | $out_m | $out_l | $(python3 -c "print(f'{$out_l / $out_m:.2f}')") | $(paired "${pps_out[lwb4]}" "${pps_out[masquerade]}") |
+| UDP packets per second, one flow in ($pps_seconds s) | $in_m | $in_l | $(python3 -c "print(f'{$in_l / $in_m:.2f}')") | $(paired "${pps_in[lwb4]}" "${pps_in[masquerade]}") |
 $baseline_table
 $parts_table
+$packet_table
 EOT
 )
 echo
