@@ -23,7 +23,8 @@
 # --append adds the tables, with the machine and date, to docs/benchmarks.md.
 # Environment: ITERS (churn, default 1000), ROUNDS (default 5), SECONDS_TP
 # (iperf3 time, default 3), CONNS (connections per rate run over SPREAD
-# ports, default 4000 over 16), CONNS_ONE (to one port, default 800),
+# ports, default 4000 over 16), CONNS_ONE (to one port, default 800; then
+# as many to the next port, ONE_BLOCKS ports in all, default 8),
 # PPS_SECONDS (each way, default 1), RATE_ONLY=1 (skip the
 # usable-ports and churn part), BASELINE_APPLY (another build's
 # lwb4-nft-apply, e.g. main's: its table joins the alternating rounds as
@@ -49,7 +50,7 @@ if [ "${1:-}" = --append ]; then
 fi
 a=${1:-6} k=${2:-6} psid=${3:-52}
 iters=${ITERS:-1000} rounds=${ROUNDS:-5} tp_seconds=${SECONDS_TP:-3} conns=${CONNS:-4000}
-conns_one=${CONNS_ONE:-800} spread=${SPREAD:-16} pps_seconds=${PPS_SECONDS:-1}
+conns_one=${CONNS_ONE:-800} one_blocks=${ONE_BLOCKS:-8} spread=${SPREAD:-16} pps_seconds=${PPS_SECONDS:-1}
 baseline=${BASELINE_APPLY:-}
 apply=$build/platform/linux/nft/lwb4-nft-apply
 flows=(python3 "$here/flows.py")
@@ -179,7 +180,7 @@ flood=$(mktemp)
 c++ -O2 -o "$flood" "$here/udp_flood.cpp"
 ports=()
 one_port=$((8008 + spread))
-for i in $(seq 0 $((8 + spread))); do ports+=($((8000 + i))); done
+for i in $(seq 0 $((7 + spread + one_blocks))); do ports+=($((8000 + i))); done
 "${on_far[@]}" "${flows[@]}" accept "$far_addr" "${ports[@]}" >/dev/null &
 pids+=($!)
 "${on_far[@]}" "$flood" sink "$far_addr" 9 1000000 &
@@ -231,14 +232,46 @@ if [ "${PARTS:-0}" = 1 ]; then
   fi
   rate_designs+=("${parts[@]}")
 fi
+# Three phases, each alternating the designs round by round (the order
+# reversed every other round), so that the two sides of a ratio are measured
+# seconds apart and no design always follows the same one.
+round_designs() { # ROUND: the designs in this round's order
+  if [ $(($1 % 2)) = 1 ]; then
+    printf '%s\n' "${rate_designs[@]}"
+  else
+    printf '%s\n' "${rate_designs[@]}" | tac
+  fi
+}
+echo "-- TCP throughput"
 for r in $(seq "$rounds"); do
-  for d in "${rate_designs[@]}"; do
+  for d in $(round_designs "$r"); do
     design_on "$d"
     bps=$("${on_lan[@]}" iperf3 -c "$far_addr" -t "$tp_seconds" -J |
       python3 -c "import json,sys; print(json.load(sys.stdin)['end']['sum_received']['bits_per_second'])")
+    tp[$d]="${tp[$d]:-} $bps"
+    printf '  round %s %-12s %6.2f Gbit/s\n' "$r" "$d" "$(python3 -c "print($bps / 1e9)")"
+    design_off
+  done
+done
+echo "-- new connections per second"
+for r in $(seq "$rounds"); do
+  for d in $(round_designs "$r"); do
+    design_on "$d"
     spread_out=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" 8008 "$spread" "$conns")
-    one=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" "$one_port" 1 "$conns_one")
-    # One flow each way, the sender and the cpe's forwarding on the first CPU.
+    one=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" "$one_port" 1 "$conns_one" "$one_blocks")
+    rate[$d]="${rate[$d]:-} $(field per_second "$spread_out")"
+    rate1[$d]="${rate1[$d]:-} $(field per_second "$one")"
+    printf '  round %s %-12s %s/s over %s ports, %s/s to one\n' "$r" "$d" \
+      "$(field per_second "$spread_out")" "$spread" "$(field per_second "$one")"
+    design_off
+  done
+done
+echo "-- UDP packets per second, one flow each way"
+for r in $(seq "$rounds"); do
+  for d in $(round_designs "$r"); do
+    design_on "$d"
+    # The sender and the cpe's forwarding (in the sender's softirq) on the
+    # first CPU.
     out=$(ip netns exec "$lan" taskset -c 0 "$flood" send "$far_addr" 9 "$pps_seconds")
     ip netns exec "$far" taskset -c 0 "$flood" reply "$far_addr" 7777 "$pps_seconds" >"$flood.in" &
     replier=$!
@@ -248,14 +281,10 @@ for r in $(seq "$rounds"); do
     wait "$replier"
     kill "$holder" 2>/dev/null || true
     wait "$holder" 2>/dev/null || true
-    tp[$d]="${tp[$d]:-} $bps"
-    rate[$d]="${rate[$d]:-} $(field per_second "$spread_out")"
-    rate1[$d]="${rate1[$d]:-} $(field per_second "$one")"
     pps_out[$d]="${pps_out[$d]:-} $(field pps "$out")"
     pps_in[$d]="${pps_in[$d]:-} $(field pps "$(cat "$flood.in")")"
-    printf '  round %s %-10s %6.2f Gbit/s, %s/s over %s ports, %s/s to one, UDP %s/%s pps out/in\n' \
-      "$r" "$d" "$(python3 -c "print($bps / 1e9)")" "$(field per_second "$spread_out")" "$spread" \
-      "$(field per_second "$one")" "$(field pps "$out")" "$(field pps "$(cat "$flood.in")")"
+    printf '  round %s %-12s %s/%s pps out/in\n' "$r" "$d" "$(field pps "$out")" \
+      "$(field pps "$(cat "$flood.in")")"
     design_off
   done
 done
@@ -310,13 +339,13 @@ machine="$(nproc) CPUs ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1
 table=$(
   cat <<EOT
 Run $(date -u +%Y-%m-%d) on $machine; \`tests/nat/bench.sh build/dev $a $k $psid\`
-(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns SPREAD=$spread CONNS_ONE=$conns_one PPS_SECONDS=$pps_seconds${RATE_ONLY:+ RATE_ONLY=$RATE_ONLY}${baseline:+ BASELINE_APPLY}${PARTS:+ PARTS=$PARTS}).
+(ITERS=$iters ROUNDS=$rounds SECONDS_TP=$tp_seconds CONNS=$conns SPREAD=$spread CONNS_ONE=$conns_one ONE_BLOCKS=$one_blocks PPS_SECONDS=$pps_seconds${RATE_ONLY:+ RATE_ONLY=$RATE_ONLY}${baseline:+ BASELINE_APPLY}${PARTS:+ PARTS=$PARTS}).
 $churn_table
 | through the cpe (median of $rounds) | masquerade | lwb4 | lwb4 / masquerade | median of per-round ratios |
 |---|---|---|---|---|
 | TCP throughput (iperf3, ${tp_seconds} s, 1 stream) | $(python3 -c "print(f'{$tp_m / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / 1e9:.2f} Gbit/s')") | $(python3 -c "print(f'{$tp_l / $tp_m:.2f}')") | $(paired "${tp[lwb4]}" "${tp[masquerade]}") |
 | new TCP connections per second ($conns sequential over $spread destination ports) | $rate_m | $rate_l | $(python3 -c "print(f'{$rate_l / $rate_m:.2f}')") | $(paired "${rate[lwb4]}" "${rate[masquerade]}") |
-| new TCP connections per second ($conns_one sequential to one destination port) | $rate1_m | $rate1_l | $(python3 -c "print(f'{$rate1_l / $rate1_m:.2f}')") | $(paired "${rate1[lwb4]}" "${rate1[masquerade]}") |
+| new TCP connections per second ($conns_one sequential to one destination port, $one_blocks ports in turn) | $rate1_m | $rate1_l | $(python3 -c "print(f'{$rate1_l / $rate1_m:.2f}')") | $(paired "${rate1[lwb4]}" "${rate1[masquerade]}") |
 | UDP packets per second, one flow out ($pps_seconds s) | $out_m | $out_l | $(python3 -c "print(f'{$out_l / $out_m:.2f}')") | $(paired "${pps_out[lwb4]}" "${pps_out[masquerade]}") |
 | UDP packets per second, one flow in ($pps_seconds s) | $in_m | $in_l | $(python3 -c "print(f'{$in_l / $in_m:.2f}')") | $(paired "${pps_in[lwb4]}" "${pps_in[masquerade]}") |
 $baseline_table

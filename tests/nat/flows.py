@@ -21,8 +21,10 @@ churn:     flows.py churn ADDR PORT ATTEMPTS OPEN ITERS   (tests/nat/bench.sh)
     Opens TCP connections to one destination until OPEN are open, ATTEMPTS
     were made or 64 failed in a row, then ITERS times closes a random one (RST) and opens a new one:
     "churn open=<connected> failed=<fill failures> iters=.. churn_failed=.."
-connrate:  flows.py connrate ADDR FIRST_PORT NPORTS COUNT   COUNT sequential TCP
-    connects (each closed with RST) to ports FIRST_PORT.. in turn:
+connrate:  flows.py connrate ADDR FIRST_PORT NPORTS COUNT [BLOCKS]   COUNT sequential TCP
+    connects (each closed with RST) to ports FIRST_PORT.. in turn; with
+    BLOCKS, COUNT to FIRST_PORT, then COUNT to the next port, BLOCKS ports
+    in all (each block fills a NAT pool of its own destination):
     "connrate n=<connected> seconds=.. per_second=.."
 accept:    flows.py accept ADDR PORT...   accepts TCP on every PORT and holds the connections.
 unreach:   flows.py unreach ADDR PORT SHARED (far side) answers the first datagram from
@@ -301,11 +303,15 @@ def churn(addr, port, attempts, target, iters):
     )
 
 
-def connrate(addr, first_port, nports, count):
+def connrate(addr, first_port, nports, count, blocks=0):
+    if blocks:
+        ports = [first_port + b for b in range(blocks) for _ in range(count)]
+    else:
+        ports = [first_port + i % nports for i in range(count)]
     start = time.perf_counter()
     n = 0
-    for i in range(count):
-        s = try_connect(addr, first_port + i % nports, 1.0)
+    for port in ports:
+        s = try_connect(addr, port, 1.0)
         if s:
             n += 1
             s.close()
@@ -515,7 +521,7 @@ def main():
     elif mode == "sendclose":
         sendclose(sys.argv[2], int(sys.argv[3]))
     elif mode == "connrate":
-        connrate(sys.argv[2], *map(int, sys.argv[3:6]))
+        connrate(sys.argv[2], *map(int, sys.argv[3:7]))
     elif mode == "accept":
         accept(sys.argv[2], [int(p) for p in sys.argv[3:]])
     elif mode == "bigudp":
