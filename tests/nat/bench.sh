@@ -29,11 +29,13 @@
 # usable-ports and churn part), BASELINE_APPLY (another build's
 # lwb4-nft-apply, e.g. main's: its table joins the alternating rounds as
 # "baseline", so a change is compared with what it replaces in one run),
-# PARTS=1 (two cut-down copies of lwb4's table join the rate rounds, to show
+# PARTS=1 (cut-down copies of lwb4's table and another datapath join the rounds, to show
 # where its cost is: "lwb4-snat", only the SNAT chain into the pool, and
 # "lwb4-hooks", the per-packet base chains with their port-map chains empty;
 # "lwb4-netdev", the whole table with the outbound rewrite on the
-# softwire's netdev hooks, as lwb4d has it under flow offloading; and,
+# softwire's netdev hooks, as lwb4d has it under flow offloading;
+# "nft-floor", lwb4's table with its base chains cut down to the bare TCP
+# and UDP map rules (the least a per-packet rewrite in nftables costs); and,
 # when clang has the BPF target, "tc-bpf": lwb4's SNAT chain and pool guard
 # with the per-packet chains replaced by tests/nat/portmap_tc.bpf.c on the
 # softwire's tc hooks, to measure what taking the rewrite out of nftables
@@ -128,6 +130,21 @@ design_on() {
     design_on lwb4
     for c in from_softwire to_softwire; do ip netns exec "$cpe" nft flush chain ip lwb4 "$c"; done
     ;;
+  nft-floor)
+    # The least a per-packet rewrite in nftables can be: lwb4's SNAT and
+    # maps, and in each base chain nothing but the TCP and UDP map rules
+    # (no device, address, checksum-0, protocol or set test; not a usable
+    # ruleset).
+    design_on lwb4
+    ip netns exec "$cpe" nft -f - <<EOT
+flush chain ip lwb4 ingress
+flush chain ip lwb4 egress
+add rule ip lwb4 ingress tcp dport set tcp dport map @p2v accept
+add rule ip lwb4 ingress udp dport set udp dport map @p2v accept
+add rule ip lwb4 egress tcp sport set tcp sport map @v2p accept
+add rule ip lwb4 egress udp sport set udp sport map @v2p accept
+EOT
+    ;;
   per-range)
     bench_table "$(while read -r lo hi; do
       echo "    oifname \"sw0\" meta l4proto { tcp, udp } snat ip to $shared:$lo-$hi"
@@ -219,7 +236,7 @@ rate_designs=(masquerade lwb4)
 [ -n "$baseline" ] && rate_designs+=(baseline)
 parts=()
 if [ "${PARTS:-0}" = 1 ]; then
-  parts=(lwb4-snat lwb4-hooks lwb4-netdev)
+  parts=(lwb4-snat lwb4-hooks nft-floor lwb4-netdev)
   bpf_obj=$(mktemp --suffix=.o)
   # The shared address as the host integer of its network-order bytes.
   shared_be=$(python3 -c "import socket,sys; print(int.from_bytes(socket.inet_aton('$shared'), sys.byteorder))")
