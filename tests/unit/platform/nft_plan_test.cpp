@@ -206,6 +206,25 @@ TEST(NatPlan, EgressMapsVirtualToRealThenGuards) {
   EXPECT_EQ(egress->rules[1].text,
             "ip protocol udp ip saddr 192.0.2.2 udp checksum != 0 udp sport set udp sport map "
             "@v2p accept");
+  // `ip protocol tcp`: the IPv4 header's byte 9 (RFC 791), compared with 6.
+  const auto& fast = egress->rules[0].exprs;
+  ASSERT_GE(fast.size(), 2u);
+  const auto* proto = std::get_if<PayloadExpr>(&fast[0]);
+  const auto* is_tcp = std::get_if<CmpExpr>(&fast[1]);
+  ASSERT_TRUE(proto && is_tcp);
+  EXPECT_EQ(proto->base, uint32_t{NFT_PAYLOAD_NETWORK_HEADER});
+  EXPECT_EQ(proto->offset, 9u);
+  EXPECT_EQ(proto->len, 1u);
+  EXPECT_EQ(is_tcp->op, uint32_t{NFT_CMP_EQ});
+  EXPECT_EQ(is_tcp->data, Bytes{6});
+  // The checksum-0 rule has no source test of its own: it must come after
+  // the drop of every other source.
+  int foreign =
+      rule_index(egress, "ip saddr != 192.0.2.2 counter name \"egress_port_dropped\" drop");
+  int zero =
+      rule_index(egress, "meta l4proto udp udp checksum 0 udp sport set udp sport map @v2p accept");
+  ASSERT_GE(foreign, 0);
+  EXPECT_GT(zero, foreign);
   // An ICMP error about an inbound UDP datagram quotes it to the shared
   // address: its virtual destination port goes back to the real one.
   EXPECT_TRUE(has_rule(egress,
