@@ -34,8 +34,9 @@
 # "lwb4-hooks", the per-packet base chains with their port-map chains empty;
 # "lwb4-netdev", the whole table with the outbound rewrite on the
 # softwire's netdev hooks, as lwb4d has it under flow offloading;
-# "nft-floor", lwb4's table with its base chains cut down to the bare TCP
-# and UDP map rules (the least a per-packet rewrite in nftables costs); and,
+# "nft-floor", lwb4's table with its base chains cut down to the TCP and UDP
+# map rules behind the address test (the least a per-packet rewrite in
+# nftables costs); and,
 # when clang has the BPF target, "tc-bpf": lwb4's SNAT chain and pool guard
 # with the per-packet chains replaced by tests/nat/portmap_tc.bpf.c on the
 # softwire's tc hooks, to measure what taking the rewrite out of nftables
@@ -133,16 +134,16 @@ design_on() {
   nft-floor)
     # The least a per-packet rewrite in nftables can be: lwb4's SNAT and
     # maps, and in each base chain nothing but the TCP and UDP map rules
-    # (no device, address, checksum-0, protocol or set test; not a usable
-    # ruleset).
+    # behind the shared address (no device, checksum-0, source or set test;
+    # not a usable ruleset).
     design_on lwb4
     ip netns exec "$cpe" nft -f - <<EOT
 flush chain ip lwb4 ingress
 flush chain ip lwb4 egress
-add rule ip lwb4 ingress tcp dport set tcp dport map @p2v accept
-add rule ip lwb4 ingress udp dport set udp dport map @p2v accept
-add rule ip lwb4 egress tcp sport set tcp sport map @v2p accept
-add rule ip lwb4 egress udp sport set udp sport map @v2p accept
+add rule ip lwb4 ingress ip daddr $shared ip protocol tcp tcp dport set tcp dport map @p2v accept
+add rule ip lwb4 ingress ip daddr $shared ip protocol udp udp dport set udp dport map @p2v accept
+add rule ip lwb4 egress ip saddr $shared ip protocol tcp tcp sport set tcp sport map @v2p accept
+add rule ip lwb4 egress ip saddr $shared ip protocol udp udp sport set udp sport map @v2p accept
 EOT
     ;;
   per-range)
@@ -170,6 +171,10 @@ design_off() {
   ip netns exec "$cpe" "$apply" flush-conntrack --address "$shared" >/dev/null
 }
 field() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
+rx_packets() { ip netns exec "$1" cat /sys/class/net/eth0/statistics/rx_packets; }
+# arrived BEFORE AFTER SENDER_OUTPUT: packets per second that reached the
+# device over the sender's time.
+arrived() { python3 -c "print(f'{($2 - $1) / $(field seconds "$3"):.0f}')"; }
 median() { tr ' ' '\n' | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 # Median over the rounds of DESIGN's rate / masquerade's rate in the same
 # round (the designs of a round share the machine's load of the moment).
@@ -287,21 +292,25 @@ echo "-- UDP packets per second, one flow each way"
 for r in $(seq "$rounds"); do
   for d in $(round_designs "$r"); do
     design_on "$d"
-    # The sender and the cpe's forwarding (in the sender's softirq) on the
-    # first CPU.
-    out=$(ip netns exec "$lan" taskset -c 0 "$flood" send "$far_addr" 9 "$pps_seconds")
-    ip netns exec "$far" taskset -c 0 "$flood" reply "$far_addr" 7777 "$pps_seconds" >"$flood.in" &
+    # A sender pinned to one CPU, the cpe's forwarding in its softirq; the
+    # rate is what reached the receiving namespace's device.
+    before=$(rx_packets "$far")
+    out=$("${on_lan[@]}" "$flood" send "$far_addr" 9 "$pps_seconds")
+    out_pps=$(arrived "$before" "$(rx_packets "$far")" "$out")
+    "${on_far[@]}" "$flood" reply "$far_addr" 7777 "$pps_seconds" >"$flood.in" &
     replier=$!
     sleep 0.2
+    before=$(rx_packets "$lan")
     ip netns exec "$lan" "$flood" hold "$far_addr" 7777 "$(python3 -c "print($pps_seconds + 2)")" &
     holder=$!
     wait "$replier"
+    in_pps=$(arrived "$before" "$(rx_packets "$lan")" "$(cat "$flood.in")")
     kill "$holder" 2>/dev/null || true
     wait "$holder" 2>/dev/null || true
-    pps_out[$d]="${pps_out[$d]:-} $(field pps "$out")"
-    pps_in[$d]="${pps_in[$d]:-} $(field pps "$(cat "$flood.in")")"
-    printf '  round %s %-12s %s/%s pps out/in\n' "$r" "$d" "$(field pps "$out")" \
-      "$(field pps "$(cat "$flood.in")")"
+    pps_out[$d]="${pps_out[$d]:-} $out_pps"
+    pps_in[$d]="${pps_in[$d]:-} $in_pps"
+    printf '  round %s %-12s %s/%s pps out/in arrived (%s/%s sent)\n' "$r" "$d" "$out_pps" "$in_pps" \
+      "$(field pps "$out")" "$(field pps "$(cat "$flood.in")")"
     design_off
   done
 done

@@ -2,6 +2,8 @@
 // of a ruleset per packet (not a test; built by bench.sh):
 //   udp_flood send ADDR PORT SECONDS   datagrams of 32 bytes to ADDR:PORT as
 //                                      fast as sendmmsg goes; prints pps=N
+//                                      seconds=S (sent; the receiver's
+//                                      counters tell what arrived)
 //   udp_flood sink ADDR PORT SECONDS   a bound socket that never reads (its
 //                                      full buffer drops what arrives, so no
 //                                      ICMP port unreachable goes back)
@@ -20,10 +22,15 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+void sleep_for(double seconds) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
 
 int fail(const char* what) {
   std::perror(what);
@@ -50,7 +57,7 @@ int flood(int fd, double seconds) {
     int n = sendmmsg(fd, msgs, kBatch, 0);
     if (n > 0) sent += n;
   }
-  std::printf("pps=%.0f\n", static_cast<double>(sent) / took);
+  std::printf("pps=%.0f seconds=%.6f\n", static_cast<double>(sent) / took, took);
   return 0;
 }
 
@@ -76,7 +83,7 @@ int main(int argc, char** argv) {
   if (mode == "sink" || mode == "reply") {
     if (bind(fd, sa, sizeof addr) < 0) return fail("bind");
     if (mode == "sink") {
-      usleep(static_cast<useconds_t>(seconds * 1e6));
+      sleep_for(seconds);
       return 0;
     }
     pollfd p{fd, POLLIN, 0};
@@ -91,7 +98,7 @@ int main(int argc, char** argv) {
   if (connect(fd, sa, sizeof addr) < 0) return fail("connect");
   if (mode == "hold") {
     if (send(fd, "x", 1, 0) < 0) return fail("send");
-    usleep(static_cast<useconds_t>(seconds * 1e6));
+    sleep_for(seconds);
     return 0;
   }
   if (mode != "send" && mode != "reply") {
