@@ -264,56 +264,60 @@ round_designs() { # ROUND: the designs in this round's order
     printf '%s\n' "${rate_designs[@]}" | tac
   fi
 }
-echo "-- TCP throughput"
-for r in $(seq "$rounds"); do
-  for d in $(round_designs "$r"); do
-    design_on "$d"
-    bps=$("${on_lan[@]}" iperf3 -c "$far_addr" -t "$tp_seconds" -J |
-      python3 -c "import json,sys; print(json.load(sys.stdin)['end']['sum_received']['bits_per_second'])")
-    tp[$d]="${tp[$d]:-} $bps"
-    printf '  round %s %-12s %6.2f Gbit/s\n' "$r" "$d" "$(python3 -c "print($bps / 1e9)")"
-    design_off
+# phase NAME MEASURE: every round, each design applied in turn, MEASURE
+# ROUND DESIGN run with it, the design removed.
+phase() {
+  local r d
+  echo "-- $1"
+  for r in $(seq "$rounds"); do
+    for d in $(round_designs "$r"); do
+      design_on "$d"
+      "$2" "$r" "$d"
+      design_off
+    done
   done
-done
-echo "-- new connections per second"
-for r in $(seq "$rounds"); do
-  for d in $(round_designs "$r"); do
-    design_on "$d"
-    spread_out=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" 8008 "$spread" "$conns")
-    one=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" "$one_port" 1 "$conns_one" "$one_blocks")
-    rate[$d]="${rate[$d]:-} $(field per_second "$spread_out")"
-    rate1[$d]="${rate1[$d]:-} $(field per_second "$one")"
-    printf '  round %s %-12s %s/s over %s ports, %s/s to one\n' "$r" "$d" \
-      "$(field per_second "$spread_out")" "$spread" "$(field per_second "$one")"
-    design_off
-  done
-done
-echo "-- UDP packets per second, one flow each way"
-for r in $(seq "$rounds"); do
-  for d in $(round_designs "$r"); do
-    design_on "$d"
-    # A sender pinned to one CPU, the cpe's forwarding in its softirq; the
-    # rate is what reached the receiving namespace's device.
-    before=$(rx_packets "$far")
-    out=$("${on_lan[@]}" "$flood" send "$far_addr" 9 "$pps_seconds")
-    out_pps=$(arrived "$before" "$(rx_packets "$far")" "$out")
-    "${on_far[@]}" "$flood" reply "$far_addr" 7777 "$pps_seconds" >"$flood.in" &
-    replier=$!
-    sleep 0.2
-    before=$(rx_packets "$lan")
-    ip netns exec "$lan" "$flood" hold "$far_addr" 7777 "$(python3 -c "print($pps_seconds + 2)")" &
-    holder=$!
-    wait "$replier"
-    in_pps=$(arrived "$before" "$(rx_packets "$lan")" "$(cat "$flood.in")")
-    kill "$holder" 2>/dev/null || true
-    wait "$holder" 2>/dev/null || true
-    pps_out[$d]="${pps_out[$d]:-} $out_pps"
-    pps_in[$d]="${pps_in[$d]:-} $in_pps"
-    printf '  round %s %-12s %s/%s pps out/in arrived (%s/%s sent)\n' "$r" "$d" "$out_pps" "$in_pps" \
-      "$(field pps "$out")" "$(field pps "$(cat "$flood.in")")"
-    design_off
-  done
-done
+}
+measure_throughput() {
+  local bps
+  bps=$("${on_lan[@]}" iperf3 -c "$far_addr" -t "$tp_seconds" -J |
+    python3 -c "import json,sys; print(json.load(sys.stdin)['end']['sum_received']['bits_per_second'])")
+  tp[$2]="${tp[$2]:-} $bps"
+  printf '  round %s %-12s %6.2f Gbit/s\n' "$1" "$2" "$(python3 -c "print($bps / 1e9)")"
+}
+measure_connections() {
+  local spread_out one
+  spread_out=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" 8008 "$spread" "$conns")
+  one=$("${on_lan[@]}" "${flows[@]}" connrate "$far_addr" "$one_port" 1 "$conns_one" "$one_blocks")
+  rate[$2]="${rate[$2]:-} $(field per_second "$spread_out")"
+  rate1[$2]="${rate1[$2]:-} $(field per_second "$one")"
+  printf '  round %s %-12s %s/s over %s ports, %s/s to one\n' "$1" "$2" \
+    "$(field per_second "$spread_out")" "$spread" "$(field per_second "$one")"
+}
+# A sender pinned to one CPU, the cpe's forwarding in its softirq; the rate
+# is what reached the receiving namespace's device.
+measure_packets() {
+  local before out out_pps in_pps replier holder
+  before=$(rx_packets "$far")
+  out=$("${on_lan[@]}" "$flood" send "$far_addr" 9 "$pps_seconds")
+  out_pps=$(arrived "$before" "$(rx_packets "$far")" "$out")
+  "${on_far[@]}" "$flood" reply "$far_addr" 7777 "$pps_seconds" >"$flood.in" &
+  replier=$!
+  sleep 0.2
+  before=$(rx_packets "$lan")
+  ip netns exec "$lan" "$flood" hold "$far_addr" 7777 "$(python3 -c "print($pps_seconds + 2)")" &
+  holder=$!
+  wait "$replier"
+  in_pps=$(arrived "$before" "$(rx_packets "$lan")" "$(cat "$flood.in")")
+  kill "$holder" 2>/dev/null || true
+  wait "$holder" 2>/dev/null || true
+  pps_out[$2]="${pps_out[$2]:-} $out_pps"
+  pps_in[$2]="${pps_in[$2]:-} $in_pps"
+  printf '  round %s %-12s %s/%s pps out/in arrived (%s/%s sent)\n' "$1" "$2" "$out_pps" "$in_pps" \
+    "$(field pps "$out")" "$(field pps "$(cat "$flood.in")")"
+}
+phase "TCP throughput" measure_throughput
+phase "new connections per second" measure_connections
+phase "UDP packets per second, one flow each way" measure_packets
 tp_m=$(median <<<"${tp[masquerade]# }") tp_l=$(median <<<"${tp[lwb4]# }")
 rate_m=$(median <<<"${rate[masquerade]# }") rate_l=$(median <<<"${rate[lwb4]# }")
 rate1_m=$(median <<<"${rate1[masquerade]# }") rate1_l=$(median <<<"${rate1[lwb4]# }")
